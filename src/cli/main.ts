@@ -1,0 +1,75 @@
+// The command line. This is the only place that decides the process exit status: handlers throw
+// PgwardError, which is rendered as one line plus a HINT and mapped to its code's exit status.
+import yargs, { type Argv } from 'yargs';
+import { asPgwardError, UsageError } from '../errors/errors.js';
+import { checkCommand } from './commands/check.js';
+import { clusterInfoCommand } from './commands/cluster-info.js';
+import { clustersCommand } from './commands/clusters.js';
+import { repoInfoCommand } from './commands/repo-info.js';
+import { createContext, type CommandContext, type GlobalArgs } from './context.js';
+import { writeError } from './render-error.js';
+
+interface CommandDefinition {
+  command: string;
+  describe: string;
+  handler(ctx: CommandContext, args: Record<string, unknown>): Promise<void>;
+}
+
+const COMMANDS: CommandDefinition[] = [clusterInfoCommand, clustersCommand, checkCommand, repoInfoCommand];
+
+function globalOptions(cli: Argv): Argv {
+  return cli
+    .option('json', { type: 'boolean', describe: 'results (stdout) and errors (stderr) as JSON' })
+    .option('debug', { type: 'boolean', describe: 'debug logging and stack traces on errors' })
+    .option('log-level', { type: 'string', describe: 'trace, debug, info, warn, error or silent' })
+    .option('log-format', { type: 'string', describe: 'auto (text on a terminal, else JSON), json or text' })
+    .option('envdir', { type: 'string', describe: 'read settings from a daemontools envdir (wal-e layout)' })
+    .option('config', { type: 'string', describe: 'config file of KEY=VALUE lines (default /etc/pgward/pgward.conf)' })
+    .option('repo', { type: 'string', describe: 'repository URL: s3://bucket/prefix or file:///path' })
+    .option('s3-prefix', { type: 'string', describe: 'wal-e name of --repo', hidden: true })
+    .option('s3-endpoint', { type: 'string', describe: 'S3-compatible endpoint URL' })
+    .option('s3-region', { type: 'string', describe: 'S3 region' })
+    .option('host', { type: 'string', describe: 'PostgreSQL host/socket directory (must agree with postmaster.pid)' })
+    .option('port', { type: 'string', describe: 'PostgreSQL port (must agree with postmaster.pid)' })
+    .option('user', { type: 'string', describe: 'PostgreSQL role' })
+    .option('database', { type: 'string', describe: 'database to connect to' });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let outcome: Promise<void> | undefined;
+  const mode = { json: argv.includes('--json'), debug: argv.includes('--debug') };
+  let cli = globalOptions(yargs(argv))
+    .scriptName('pgward')
+    .usage('$0 <command> [options]\n\nPostgreSQL backups that always come from the cluster you named.')
+    .strict()
+    .demandCommand(1, 'name a command')
+    .recommendCommands()
+    .help()
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .fail((message, err) => {
+      throw err ?? new UsageError(message ?? 'invalid command line', { hint: 'pgward --help lists the commands and options' });
+    });
+  for (const definition of COMMANDS) {
+    cli = cli.command(definition.command, definition.describe, (y) => y, (args) => {
+      // yargs does not await handlers it does not own; the promise is awaited below.
+      outcome = (async () => {
+        const ctx = createContext(args as GlobalArgs, definition.command.split(' ')[0]!);
+        await definition.handler(ctx, args as Record<string, unknown>);
+      })();
+    });
+  }
+  try {
+    await cli.parseAsync();
+    if (outcome) await outcome;
+    return 0;
+  } catch (err) {
+    const error = asPgwardError(err);
+    writeError(error, mode);
+    return error.exitCode;
+  }
+}
+
+export async function run(argv: string[]): Promise<void> {
+  process.exitCode = await main(argv);
+}

@@ -1,0 +1,49 @@
+// Every setting pgward reads, with the flag and the variable names that may carry it. Names earlier in
+// `env` win over later ones at the same level: pgward's own before wal-e's and the AWS SDK's, so a
+// wal-e envdir keeps working and an explicit PGWARD_* setting still overrides it.
+export interface SettingDefinition {
+  flag?: string;
+  env: readonly string[];
+  secret?: boolean;
+  description: string;
+}
+
+export const SETTINGS = {
+  repo: {
+    flag: 'repo',
+    env: ['PGWARD_REPO', 'WALE_S3_PREFIX', 'WALE_FILE_PREFIX'],
+    description: 'repository URL: s3://bucket/prefix or file:///path',
+  },
+  s3Endpoint: {
+    flag: 's3-endpoint',
+    env: ['PGWARD_S3_ENDPOINT', 'WALE_S3_ENDPOINT', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL'],
+    description: 'S3-compatible endpoint URL (wal-e form https+path://host:port accepted)',
+  },
+  s3ForcePathStyle: { env: ['PGWARD_S3_FORCE_PATH_STYLE'], description: 'path-style S3 addressing (true/false)' },
+  s3Region: { flag: 's3-region', env: ['PGWARD_S3_REGION', 'AWS_REGION', 'AWS_DEFAULT_REGION'], description: 'S3 region' },
+  s3Checksum: {
+    env: ['PGWARD_S3_CHECKSUM'],
+    description: 'S3 request checksums: when_required (default for custom endpoints) or when_supported',
+  },
+  s3PartSize: { env: ['PGWARD_S3_PART_SIZE_MB'], description: 'multipart upload part size in MiB' },
+  awsAccessKeyId: { env: ['AWS_ACCESS_KEY_ID'], description: 'S3 access key id' },
+  awsSecretAccessKey: { env: ['AWS_SECRET_ACCESS_KEY'], secret: true, description: 'S3 secret access key' },
+  awsSessionToken: { env: ['AWS_SESSION_TOKEN'], secret: true, description: 'S3 session token' },
+  storageTimeout: {
+    env: ['PGWARD_STORAGE_TIMEOUT'],
+    description: 'seconds one storage request may take before it is abandoned and retried',
+  },
+  storageRetries: { env: ['PGWARD_STORAGE_RETRIES'], description: 'retries of a failed storage request' },
+  pgData: { env: ['PGDATA'], description: 'data directory when none is given on the command line' },
+  pgHost: { flag: 'host', env: ['PGHOST'], description: 'PostgreSQL host or socket directory (checked against postmaster.pid)' },
+  pgPort: { flag: 'port', env: ['PGPORT'], description: 'PostgreSQL port (checked against postmaster.pid)' },
+  pgUser: { flag: 'user', env: ['PGUSER'], description: 'PostgreSQL role to connect as' },
+  pgDatabase: { flag: 'database', env: ['PGDATABASE'], description: 'database to connect to' },
+  pgPassword: { env: ['PGPASSWORD'], secret: true, description: 'PostgreSQL password (prefer ~/.pgpass)' },
+  logLevel: { flag: 'log-level', env: ['PGWARD_LOG_LEVEL'], description: 'trace, debug, info, warn, error or silent' },
+  logFormat: { flag: 'log-format', env: ['PGWARD_LOG_FORMAT'], description: 'auto, json or text' },
+} as const satisfies Record<string, SettingDefinition>;
+
+export type SettingKey = keyof typeof SETTINGS;
+
+export const DEFAULT_CONFIG_FILE = '/etc/pgward/pgward.conf';

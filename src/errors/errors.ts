@@ -1,0 +1,76 @@
+// The error hierarchy. Library code throws these; only cli/main.ts turns them into an exit status.
+// `code`, `exitCode` and `hint` are own enumerable properties so pino's err serializer and the
+// --json error output carry them.
+import { exitCodeOf, type ErrorCode } from './codes.js';
+
+export interface ErrorOptions {
+  hint?: string;
+  cause?: unknown;
+}
+
+export abstract class PgwardError extends Error {
+  abstract readonly code: ErrorCode;
+  readonly hint?: string;
+
+  constructor(message: string, options: ErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    if (options.hint !== undefined) this.hint = options.hint;
+  }
+
+  get exitCode(): number {
+    return exitCodeOf(this.code);
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { code: this.code, exitCode: this.exitCode, message: this.message, hint: this.hint };
+  }
+}
+
+export class WalNotInArchiveError extends PgwardError {
+  readonly code = 'WAL_NOT_IN_ARCHIVE' as const;
+}
+export class UsageError extends PgwardError {
+  readonly code = 'USAGE' as const;
+}
+/** A setting is missing or malformed; the message names the setting and where it was looked for. */
+export class ConfigError extends PgwardError {
+  readonly code = 'USAGE' as const;
+}
+export class ClusterIdentityError extends PgwardError {
+  readonly code = 'CLUSTER_IDENTITY_MISMATCH' as const;
+}
+export class RepoIdentityError extends PgwardError {
+  readonly code = 'REPO_IDENTITY_MISMATCH' as const;
+}
+export class ClusterUnusableError extends PgwardError {
+  readonly code = 'CLUSTER_UNUSABLE' as const;
+}
+export class StorageError extends PgwardError {
+  readonly code = 'STORAGE_FAILURE' as const;
+}
+export class ArchiveDuplicateError extends PgwardError {
+  readonly code = 'ARCHIVE_DUPLICATE' as const;
+}
+export class IntegrityError extends PgwardError {
+  readonly code = 'INTEGRITY_FAILURE' as const;
+}
+export class PostgresError extends PgwardError {
+  readonly code = 'POSTGRES_ERROR' as const;
+}
+export class RestoreTargetError extends PgwardError {
+  readonly code = 'RESTORE_TARGET_UNUSABLE' as const;
+}
+export class InternalError extends PgwardError {
+  readonly code = 'INTERNAL' as const;
+}
+
+/** Any thrown value as a PgwardError: ours pass through, everything else is an internal error. */
+export function asPgwardError(err: unknown): PgwardError {
+  if (err instanceof PgwardError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new InternalError(`unexpected error: ${message}`, {
+    hint: 'this is a bug in pgward: rerun with --debug and report the output',
+    cause: err,
+  });
+}

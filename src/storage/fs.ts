@@ -1,0 +1,163 @@
+// Filesystem storage: one file per object under a root folder, written atomically and durably
+// (fs-durable.ts). Object bytes are stored as they are, so a WAL object can be read with `lz4 -d`.
+// User metadata lives in a hidden sidecar `.<name>.meta.json`; dot-files are never listed as objects.
+import { link, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { dirname, join, basename } from 'node:path';
+import type { Readable } from 'node:stream';
+import { ensureDir, fsyncPath, writeDurableTemp } from './fs-durable.js';
+import { StorageError } from '../errors/errors.js';
+import { validateKey, validateMetadata, type CreateResult, type Metadata, type ObjectInfo, type PutOptions, type Storage } from './storage.js';
+
+function isMissing(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR';
+}
+
+export class FsStorage implements Storage {
+  readonly location: string;
+
+  constructor(private readonly root: string) {
+    this.location = `file://${root}`;
+  }
+
+  private pathOf(key: string): string {
+    validateKey(key);
+    return join(this.root, key);
+  }
+
+  private metaPathOf(path: string): string {
+    return join(dirname(path), `.${basename(path)}.meta.json`);
+  }
+
+  private fail(action: string, key: string, err: unknown): StorageError {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    const hint =
+      code === 'EACCES' || code === 'EPERM'
+        ? `run pgward as a user who may write ${this.root}, or fix its ownership`
+        : code === 'ENOSPC'
+          ? `free space on the filesystem holding ${this.root}`
+          : `check the repository folder ${this.root}`;
+    return new StorageError(`cannot ${action} ${this.location}/${key}: ${code}`, { hint, cause: err });
+  }
+
+  private async writeMeta(path: string, metadata: Metadata | undefined): Promise<void> {
+    const metaPath = this.metaPathOf(path);
+    if (!metadata || Object.keys(metadata).length === 0) {
+      await rm(metaPath, { force: true });
+      return;
+    }
+    const temp = await writeDurableTemp(metaPath, Buffer.from(JSON.stringify(metadata)));
+    await rename(temp, metaPath);
+  }
+
+  async put(key: string, body: Buffer | Readable, options: PutOptions = {}): Promise<void> {
+    validateMetadata(options.metadata);
+    const path = this.pathOf(key);
+    try {
+      await ensureDir(dirname(path));
+      const temp = await writeDurableTemp(path, body);
+      await rename(temp, path);
+      await this.writeMeta(path, options.metadata);
+      await fsyncPath(dirname(path));
+    } catch (err) {
+      throw this.fail('write', key, err);
+    }
+  }
+
+  async putIfAbsent(key: string, body: Buffer, options: PutOptions = {}): Promise<CreateResult> {
+    validateMetadata(options.metadata);
+    const path = this.pathOf(key);
+    let temp: string | undefined;
+    try {
+      await ensureDir(dirname(path));
+      temp = await writeDurableTemp(path, body);
+      // link() fails with EEXIST when the name is taken: the create-if-absent is atomic.
+      try {
+        await link(temp, path);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') return 'exists';
+        throw err;
+      }
+      await this.writeMeta(path, options.metadata);
+      await fsyncPath(dirname(path));
+      return 'created';
+    } catch (err) {
+      throw this.fail('create', key, err);
+    } finally {
+      if (temp) await unlink(temp).catch(() => undefined);
+    }
+  }
+
+  async get(key: string): Promise<Readable | undefined> {
+    const path = this.pathOf(key);
+    const stream = createReadStream(path);
+    return new Promise((resolve, reject) => {
+      stream.once('open', () => resolve(stream));
+      stream.once('error', (err) => (isMissing(err) ? resolve(undefined) : reject(this.fail('read', key, err))));
+    });
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    const path = this.pathOf(key);
+    try {
+      const info = await stat(path);
+      if (!info.isFile()) return undefined;
+      let metadata: Metadata = {};
+      try {
+        metadata = JSON.parse(await readFile(this.metaPathOf(path), 'utf8')) as Metadata;
+      } catch (err) {
+        if (!isMissing(err)) throw err;
+      }
+      return { key, size: info.size, lastModified: info.mtime, metadata };
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw this.fail('stat', key, err);
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    const found: ObjectInfo[] = [];
+    // Only the folders that can hold matching keys are walked.
+    const slash = prefix.lastIndexOf('/');
+    const startDir = slash >= 0 ? prefix.slice(0, slash) : '';
+    const walk = async (relDir: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(join(this.root, relDir), { withFileTypes: true });
+      } catch (err) {
+        if (isMissing(err)) return;
+        throw this.fail('list', relDir || '.', err);
+      }
+      for (const entry of entries) {
+        if (entry.name.startsWith('.')) continue;
+        const key = relDir ? `${relDir}/${entry.name}` : entry.name;
+        if (entry.isDirectory()) {
+          if (prefix.startsWith(`${key}/`) || key.startsWith(prefix)) await walk(key);
+        } else if (entry.isFile() && key.startsWith(prefix)) {
+          const info = await stat(join(this.root, key)).catch(() => undefined);
+          if (info) found.push({ key, size: info.size, lastModified: info.mtime });
+        }
+      }
+    };
+    await walk(startDir);
+    found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    yield* found;
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    const dirs = new Set<string>();
+    for (const key of keys) {
+      const path = this.pathOf(key);
+      try {
+        await rm(path, { force: true });
+        await rm(this.metaPathOf(path), { force: true });
+        dirs.add(dirname(path));
+      } catch (err) {
+        throw this.fail('delete', key, err);
+      }
+    }
+    for (const dir of dirs) await fsyncPath(dir).catch(() => undefined);
+  }
+
+  close(): void {}
+}

@@ -1,0 +1,47 @@
+// Turns AWS SDK failures into StorageError with a hint a DBA can act on. The SDK has already retried
+// (with backoff) whatever it considers transient by the time an error arrives here.
+import { StorageError } from '../errors/errors.js';
+
+interface SdkError {
+  name?: string;
+  code?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+function hintFor(name: string, status: number | undefined, endpoint: string): string {
+  if (['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidToken', 'ExpiredToken', 'CredentialsProviderError'].includes(name)) {
+    return 'check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) for this repository';
+  }
+  if (name === 'AccessDenied' || status === 403) return 'the credentials lack permission on this bucket and prefix';
+  if (name === 'NoSuchBucket') return 'create the bucket first, or fix the bucket name in the repository URL';
+  if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EHOSTUNREACH', 'ETIMEDOUT'].includes(name)) {
+    return `is the S3 endpoint ${endpoint} reachable? check PGWARD_S3_ENDPOINT and the network`;
+  }
+  if (name === 'TimeoutError' || name === 'RequestTimeout') {
+    return `the S3 endpoint ${endpoint} did not answer in time; PGWARD_STORAGE_TIMEOUT sets the limit`;
+  }
+  if (status !== undefined && status >= 500) return `the S3 service at ${endpoint} is failing; retry later`;
+  return `check the repository settings for ${endpoint}`;
+}
+
+export function s3StorageError(action: string, target: string, err: unknown, endpoint: string): StorageError {
+  const e = err as SdkError;
+  const name = e.code && /^E[A-Z]+$/.test(e.code) ? e.code : (e.name ?? 'Error');
+  const status = e.$metadata?.httpStatusCode;
+  const detail = e.message && e.message !== name ? `${name}: ${e.message}` : name;
+  return new StorageError(`S3 ${action} ${target} failed: ${detail}${status ? ` (HTTP ${status})` : ''}`, {
+    hint: hintFor(name, status, endpoint),
+    cause: err,
+  });
+}
+
+export function isNotFound(err: unknown): boolean {
+  const e = err as SdkError;
+  return e.name === 'NoSuchKey' || e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404;
+}
+
+export function isPreconditionFailed(err: unknown): boolean {
+  const e = err as SdkError;
+  return e.name === 'PreconditionFailed' || e.$metadata?.httpStatusCode === 412;
+}

@@ -1,0 +1,68 @@
+// The storage interface: objects under keys relative to the repository root. It knows objects and
+// prefixes only; nothing about clusters, WAL or backups (repo/ builds every key).
+import type { Readable } from 'node:stream';
+
+export type Metadata = Record<string, string>;
+
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  lastModified?: Date;
+  /** user metadata; filled by head(), not by list() */
+  metadata?: Metadata;
+}
+
+export interface PutOptions {
+  /** keys lowercase [a-z0-9-], values printable ASCII: the subset every S3-compatible store keeps */
+  metadata?: Metadata;
+}
+
+export type CreateResult = 'created' | 'exists';
+
+export interface Storage {
+  /** where this storage points, for messages: s3://bucket/prefix or file:///path (no credentials) */
+  readonly location: string;
+  /** Store a buffer or a stream, replacing any object of that key. Resolves once durably stored. */
+  put(key: string, body: Buffer | Readable, options?: PutOptions): Promise<void>;
+  /**
+   * Store only if no object has the key. Atomic on the filesystem and on S3 stores that honour
+   * If-None-Match; on stores that ignore it, a head check narrows but cannot close the race.
+   */
+  putIfAbsent(key: string, body: Buffer, options?: PutOptions): Promise<CreateResult>;
+  /** The object's bytes as a stream, or undefined when there is no such object. */
+  get(key: string): Promise<Readable | undefined>;
+  head(key: string): Promise<ObjectInfo | undefined>;
+  /** Every object whose key starts with prefix, in key order, across as many pages as it takes. */
+  list(prefix: string): AsyncIterable<ObjectInfo>;
+  /** Delete the keys; a key that does not exist is not an error. */
+  deleteMany(keys: readonly string[]): Promise<void>;
+  close(): void;
+}
+
+const METADATA_KEY = /^[a-z0-9][a-z0-9-]*$/;
+
+export function validateMetadata(metadata: Metadata | undefined): void {
+  for (const [key, value] of Object.entries(metadata ?? {})) {
+    if (!METADATA_KEY.test(key) || !/^[\x20-\x7e]*$/.test(value)) {
+      throw new TypeError(`metadata ${JSON.stringify(key)} must be lowercase [a-z0-9-] with a printable ASCII value`);
+    }
+  }
+}
+
+export function validateKey(key: string): void {
+  if (key === '' || key.startsWith('/') || key.split('/').some((part) => part === '' || part === '.' || part === '..' || part.startsWith('.'))) {
+    throw new TypeError(`invalid object key ${JSON.stringify(key)}`);
+  }
+}
+
+export async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** get() into memory, for small objects (stamps, sentinels, manifests). */
+export async function getBuffer(storage: Storage, key: string): Promise<Buffer | undefined> {
+  const stream = await storage.get(key);
+  return stream ? readAll(stream) : undefined;
+}
