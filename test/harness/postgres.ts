@@ -1,0 +1,127 @@
+// Real PostgreSQL clusters for tests: initdb and postgres run as the postgres OS user, each cluster in
+// its own folder under TEST_ROOT with a short socket directory and its own free port. Readiness is
+// read from line 8 of postmaster.pid, as pg_ctl does.
+import { openSync, closeSync, readFileSync, existsSync, mkdtempSync, chownSync, chmodSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { osUser } from './os-user.js';
+import { PG_BIN_DIRS, TEST_ROOT } from './paths.js';
+import { freePort } from './ports.js';
+
+export interface ClusterOptions {
+  version: '13' | '15' | '17';
+  /** listen_addresses; default 127.0.0.1 */
+  listen?: string;
+  /** false: no Unix socket, clients must use TCP */
+  socket?: boolean;
+  extraConfig?: Record<string, string>;
+}
+
+export class TestCluster {
+  pid?: number;
+  constructor(
+    readonly version: string,
+    readonly base: string,
+    readonly dataDirectory: string,
+    readonly socketDirectory: string,
+    readonly port: number,
+    private readonly options: ClusterOptions,
+  ) {}
+
+  get binDir(): string {
+    return PG_BIN_DIRS[this.version]!;
+  }
+
+  get logFile(): string {
+    return join(this.base, 'server.log');
+  }
+
+  async start(): Promise<void> {
+    const user = osUser('postgres');
+    const log = openSync(this.logFile, 'a');
+    chownSync(this.logFile, user.uid, user.gid);
+    const args = ['-D', this.dataDirectory, '-p', String(this.port), '-k', this.options.socket === false ? '' : this.socketDirectory];
+    args.push('-c', `listen_addresses=${this.options.listen ?? '127.0.0.1'}`);
+    for (const [key, value] of Object.entries(this.options.extraConfig ?? {})) args.push('-c', `${key}=${value}`);
+    const child = spawn(join(this.binDir, 'postgres'), args, {
+      uid: user.uid,
+      gid: user.gid,
+      detached: true,
+      stdio: ['ignore', log, log],
+      cwd: this.base,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C' },
+    });
+    closeSync(log);
+    child.unref();
+    let exited = false;
+    child.once('exit', () => (exited = true));
+    const until = Date.now() + 30_000;
+    while (Date.now() < until) {
+      const pidFile = join(this.dataDirectory, 'postmaster.pid');
+      if (existsSync(pidFile)) {
+        const lines = readFileSync(pidFile, 'utf8').split('\n');
+        if (lines[7]?.trim() === 'ready') {
+          this.pid = Number(lines[0]);
+          return;
+        }
+      }
+      if (exited) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`PostgreSQL ${this.version} did not become ready:\n${readFileSync(this.logFile, 'utf8').slice(-2000)}`);
+  }
+
+  /** Fast shutdown (SIGINT), escalating if it hangs. */
+  async stop(): Promise<void> {
+    const pid = this.pid;
+    if (pid === undefined) return;
+    this.pid = undefined;
+    try {
+      process.kill(pid, 'SIGINT');
+    } catch {
+      return;
+    }
+    for (const [signal, ms] of [['SIGQUIT', 15_000], ['SIGKILL', 5_000]] as const) {
+      const until = Date.now() + ms;
+      while (Date.now() < until) {
+        if (!existsSync(`/proc/${pid}`)) return;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      process.kill(pid, signal);
+    }
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(this.base, { recursive: true, force: true });
+  }
+
+  /** Run SQL through the cluster's own socket or TCP as the postgres role. */
+  connection(): { host: string; port: number; user: string; database: string } {
+    return {
+      host: this.options.socket === false ? '127.0.0.1' : this.socketDirectory,
+      port: this.port,
+      user: 'postgres',
+      database: 'postgres',
+    };
+  }
+}
+
+export async function createCluster(options: ClusterOptions): Promise<TestCluster> {
+  const user = osUser('postgres');
+  const base = mkdtempSync(join(TEST_ROOT, `pg${options.version}-`));
+  chownSync(base, user.uid, user.gid);
+  chmodSync(base, 0o755);
+  const dataDirectory = join(base, 'data');
+  await execa(join(PG_BIN_DIRS[options.version]!, 'initdb'), ['-D', dataDirectory, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '-N'], {
+    uid: user.uid,
+    gid: user.gid,
+    cwd: base,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C' },
+    extendEnv: false,
+  });
+  const cluster = new TestCluster(options.version, base, dataDirectory, base, await freePort(), options);
+  await cluster.start();
+  return cluster;
+}

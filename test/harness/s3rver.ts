@@ -1,0 +1,70 @@
+// A real S3 HTTP server (s3rver) on 127.0.0.1 in a child process, with its own folder. Tests create
+// their buckets through the real S3 API.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { TEST_ROOT } from './paths.js';
+
+export class TestS3Server {
+  constructor(
+    readonly endpoint: string,
+    private readonly child: ChildProcess,
+    private readonly directory: string,
+  ) {}
+
+  /** Settings for pgward (environment variables) pointing at this server. */
+  env(bucket: string, prefix: string): Record<string, string> {
+    return {
+      PGWARD_REPO: `s3://${bucket}/${prefix}`,
+      PGWARD_S3_ENDPOINT: this.endpoint,
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      PGWARD_STORAGE_RETRIES: '1',
+      PGWARD_STORAGE_TIMEOUT: '10',
+    };
+  }
+
+  client(): S3Client {
+    return new S3Client({
+      region: 'us-east-1',
+      endpoint: this.endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+  }
+
+  async createBucket(name: string): Promise<void> {
+    const client = this.client();
+    try {
+      await client.send(new CreateBucketCommand({ Bucket: name }));
+    } finally {
+      client.destroy();
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null) {
+      const exited = new Promise((resolve) => this.child.once('exit', resolve));
+      this.child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(this.directory, { recursive: true, force: true });
+  }
+}
+
+export async function startS3rver(): Promise<TestS3Server> {
+  const directory = mkdtempSync(join(TEST_ROOT, 's3-'));
+  const main = join(fileURLToPath(new URL('.', import.meta.url)), 's3rver-main.js');
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', main, directory], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`s3rver exited with ${code}`)));
+  });
+  const { port } = JSON.parse(line) as { port: number };
+  return new TestS3Server(`http://127.0.0.1:${port}`, child, directory);
+}
