@@ -15,19 +15,30 @@ function hintFor(name: string, status: number | undefined, endpoint: string): st
   }
   if (name === 'AccessDenied' || status === 403) return 'the credentials lack permission on this bucket and prefix';
   if (name === 'NoSuchBucket') return 'create the bucket first, or fix the bucket name in the repository URL';
-  if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EHOSTUNREACH', 'ETIMEDOUT'].includes(name)) {
+  if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EHOSTUNREACH'].includes(name)) {
     return `is the S3 endpoint ${endpoint} reachable? check PGWARD_S3_ENDPOINT and the network`;
   }
-  if (name === 'TimeoutError' || name === 'RequestTimeout') {
+  if (name === 'TimeoutError' || name === 'RequestTimeout' || name === 'ETIMEDOUT') {
     return `the S3 endpoint ${endpoint} did not answer in time; PGWARD_STORAGE_TIMEOUT sets the limit`;
   }
   if (status !== undefined && status >= 500) return `the S3 service at ${endpoint} is failing; retry later`;
   return `check the repository settings for ${endpoint}`;
 }
 
+const ERRNO = /\b(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ETIMEDOUT|EPIPE)\b/;
+
+// Network failures arrive as Node errors with an errno code, or (when the SDK could not recognise the
+// error object, e.g. across VM realms) wrapped as "AWS SDK error wrapper for Error: connect ...".
+function errorName(e: SdkError): string {
+  if (e.code && /^E[A-Z_]+$/.test(e.code)) return e.code;
+  const errno = ERRNO.exec(e.message ?? '');
+  if (errno && (e.name === 'Error' || e.name === undefined)) return errno[1]!;
+  return e.name ?? 'Error';
+}
+
 export function s3StorageError(action: string, target: string, err: unknown, endpoint: string): StorageError {
   const e = err as SdkError;
-  const name = e.code && /^E[A-Z]+$/.test(e.code) ? e.code : (e.name ?? 'Error');
+  const name = errorName(e);
   const status = e.$metadata?.httpStatusCode;
   const detail = e.message && e.message !== name ? `${name}: ${e.message}` : name;
   return new StorageError(`S3 ${action} ${target} failed: ${detail}${status ? ` (HTTP ${status})` : ''}`, {

@@ -49,7 +49,13 @@ export class S3Storage implements Storage {
       responseChecksumValidation: options.checksum,
       maxAttempts: options.maxAttempts,
       retryMode: 'standard',
-      requestHandler: { requestTimeout: options.requestTimeoutMs, connectionTimeout: options.connectTimeoutMs },
+      // Without throwOnRequestTimeout the SDK only logs a warning when requestTimeout passes and keeps
+      // waiting: a hung endpoint would hang archive_command, and PostgreSQL's shutdown with it.
+      requestHandler: {
+        requestTimeout: options.requestTimeoutMs,
+        connectionTimeout: options.connectTimeoutMs,
+        throwOnRequestTimeout: true,
+      },
     });
   }
 
