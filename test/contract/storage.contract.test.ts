@@ -147,13 +147,17 @@ describe.each(implementations)('storage contract: %s', (_name, make) => {
 describe('S3 failures become StorageError within the configured bound', () => {
   let blackHole: Server;
   let blackHolePort: number;
+  const sockets = new Set<import('node:net').Socket>();
   beforeAll(async () => {
     // Accepts connections and never answers: a hung endpoint.
-    blackHole = createServer(() => undefined);
+    blackHole = createServer((socket) => sockets.add(socket));
     await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
     blackHolePort = (blackHole.address() as { port: number }).port;
   });
-  afterAll(() => new Promise<void>((resolve) => blackHole.close(() => resolve())));
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => blackHole.close(() => resolve()));
+  });
 
   function storageFor(env: Record<string, string>): Storage {
     return new S3Storage(repositoryConfig(new Settings({ flags: {}, env })).s3!);
