@@ -53,3 +53,13 @@ describe('rendering', () => {
     expect(asPgwardError(err)).toBe(err);
   });
 });
+
+describe('README', () => {
+  test('documents exactly the exit codes of the table', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { REPO_ROOT } = await import('../harness/paths.js');
+    const readme = readFileSync(`${REPO_ROOT}/README.md`, 'utf8');
+    const documented = [...readme.matchAll(/^\| (\d+) \| `([A-Z_]+)` \|/gm)].map((m) => [m[2], Number(m[1])]);
+    expect(Object.fromEntries(documented)).toEqual(Object.fromEntries(Object.entries(ERROR_CODES).map(([code, entry]) => [code, entry.exitCode])));
+  });
+});
