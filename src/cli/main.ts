@@ -2,20 +2,40 @@
 // PgwardError, which is rendered as one line plus a HINT and mapped to its code's exit status.
 import yargs, { type Argv } from 'yargs';
 import { asPgwardError, UsageError } from '../errors/errors.js';
-import { checkCommand } from './commands/check.js';
-import { clusterInfoCommand } from './commands/cluster-info.js';
-import { clustersCommand } from './commands/clusters.js';
-import { repoInfoCommand } from './commands/repo-info.js';
 import { createContext, type CommandContext, type GlobalArgs } from './context.js';
 import { writeError } from './render-error.js';
+
+type Handler = (ctx: CommandContext, args: Record<string, unknown>) => Promise<void>;
 
 interface CommandDefinition {
   command: string;
   describe: string;
-  handler(ctx: CommandContext, args: Record<string, unknown>): Promise<void>;
+  /** Loaded only when the command runs: each command pays for its own imports (pg, the AWS SDK). */
+  load(): Promise<Handler>;
 }
 
-const COMMANDS: CommandDefinition[] = [clusterInfoCommand, clustersCommand, checkCommand, repoInfoCommand];
+const COMMANDS: CommandDefinition[] = [
+  {
+    command: 'cluster-info [pgdata]',
+    describe: 'show the identity of the cluster in a data directory, verified against its server',
+    load: async () => (await import('./commands/cluster-info.js')).clusterInfoCommand.handler,
+  },
+  {
+    command: 'clusters',
+    describe: 'list every PostgreSQL cluster on this host (Debian configs and running servers)',
+    load: async () => (await import('./commands/clusters.js')).clustersCommand.handler,
+  },
+  {
+    command: 'check [pgdata]',
+    describe: 'verify the cluster and its repository (stamps a new repository for this cluster)',
+    load: async () => (await import('./commands/check.js')).checkCommand.handler,
+  },
+  {
+    command: 'repo-info',
+    describe: 'show which cluster the repository belongs to (its pgward.json stamp)',
+    load: async () => (await import('./commands/repo-info.js')).repoInfoCommand.handler,
+  },
+];
 
 function globalOptions(cli: Argv): Argv {
   return cli
@@ -55,7 +75,8 @@ export async function main(argv: string[]): Promise<number> {
       // yargs does not await handlers it does not own; the promise is awaited below.
       outcome = (async () => {
         const ctx = createContext(args as GlobalArgs, definition.command.split(' ')[0]!);
-        await definition.handler(ctx, args as Record<string, unknown>);
+        const handler = await definition.load();
+        await handler(ctx, args as Record<string, unknown>);
       })();
     });
   }

@@ -11,8 +11,6 @@ import { printFields, printJson } from '../output.js';
 import { pgdataFrom } from './pgdata-arg.js';
 
 export const checkCommand = {
-  command: 'check [pgdata]',
-  describe: 'verify the cluster and its repository (stamps a new repository for this cluster)',
   async handler(ctx: CommandContext, args: { pgdata?: string }): Promise<void> {
     // The repository settings are validated before anything else, so a typo fails fast.
     const config = repositoryConfig(ctx.settings);

@@ -68,8 +68,6 @@ export async function clusterInfo(ctx: CommandContext, pgdata: string): Promise<
 }
 
 export const clusterInfoCommand = {
-  command: 'cluster-info [pgdata]',
-  describe: 'show the identity of the cluster in a data directory, verified against its server',
   async handler(ctx: CommandContext, args: { pgdata?: string }): Promise<void> {
     const info = await clusterInfo(ctx, pgdataFrom(args.pgdata, ctx.settings));
     if (ctx.json) return printJson(info);

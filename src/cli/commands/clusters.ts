@@ -4,8 +4,6 @@ import type { CommandContext } from '../context.js';
 import { printJson, printTable } from '../output.js';
 
 export const clustersCommand = {
-  command: 'clusters',
-  describe: 'list every PostgreSQL cluster on this host (Debian configs and running servers)',
   async handler(ctx: CommandContext): Promise<void> {
     const clusters = await discoverClusters();
     if (ctx.json) return printJson(clusters);

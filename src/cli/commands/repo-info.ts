@@ -7,8 +7,6 @@ import type { CommandContext } from '../context.js';
 import { printFields, printJson } from '../output.js';
 
 export const repoInfoCommand = {
-  command: 'repo-info',
-  describe: 'show which cluster the repository belongs to (its pgward.json stamp)',
   async handler(ctx: CommandContext): Promise<void> {
     const config = repositoryConfig(ctx.settings);
     const storage = await openStorage(config);
