@@ -32,7 +32,7 @@ function flagValues(args: GlobalArgs): Record<string, string | number | boolean 
   return flags;
 }
 
-export function createContext(args: GlobalArgs, command: string, env: NodeJS.ProcessEnv = process.env): CommandContext {
+export function createContext(args: GlobalArgs, command: string, env: NodeJS.ProcessEnv = process.env, defaultLevel: LogLevel = 'info'): CommandContext {
   const settings = new Settings({
     flags: flagValues(args),
     env,
@@ -48,7 +48,7 @@ export function createContext(args: GlobalArgs, command: string, env: NodeJS.Pro
     throw new ConfigError(`log format ${JSON.stringify(format.value)} (${format.source}) is not one of ${FORMATS.join(', ')}`);
   }
   const log = createLogger({
-    level: (level?.value as LogLevel | undefined) ?? (args.debug ? 'debug' : 'info'),
+    level: (level?.value as LogLevel | undefined) ?? (args.debug ? 'debug' : defaultLevel),
     format: (format?.value as LogFormat | undefined) ?? 'auto',
     base: { command },
   });

@@ -12,6 +12,8 @@ interface CommandDefinition {
   describe: string;
   /** Loaded only when the command runs: each command pays for its own imports (pg, the AWS SDK). */
   load(): Promise<Handler>;
+  /** run by PostgreSQL once per WAL file: warnings and errors only, unless a log level is set */
+  quiet?: boolean;
 }
 
 const COMMANDS: CommandDefinition[] = [
@@ -29,6 +31,28 @@ const COMMANDS: CommandDefinition[] = [
     command: 'check [pgdata]',
     describe: 'verify the cluster and its repository (stamps a new repository for this cluster)',
     load: async () => (await import('./commands/check.js')).checkCommand.handler,
+  },
+  {
+    command: 'wal-push <path>',
+    describe: "archive one WAL file (archive_command = 'pgward wal-push %p')",
+    load: async () => (await import('./commands/wal-push.js')).walPushCommand.handler,
+    quiet: true,
+  },
+  {
+    command: 'wal-fetch <segment> <destination>',
+    describe: "restore one WAL file (restore_command = 'pgward wal-fetch %f %p'); exit 1 if not archived",
+    load: async () => (await import('./commands/wal-fetch.js')).walFetchCommand.handler,
+    quiet: true,
+  },
+  {
+    command: 'wal-list',
+    describe: 'archived WAL per timeline: first and last segment, count, gaps',
+    load: async () => (await import('./commands/wal-list.js')).walListCommand.handler,
+  },
+  {
+    command: 'wal-verify',
+    describe: 'check that every segment recovery would replay is archived (exit 8 if not)',
+    load: async () => (await import('./commands/wal-verify.js')).walVerifyCommand.handler,
   },
   {
     command: 'repo-info',
@@ -52,7 +76,9 @@ function globalOptions(cli: Argv): Argv {
     .option('host', { type: 'string', describe: 'PostgreSQL host/socket directory (must agree with postmaster.pid)' })
     .option('port', { type: 'string', describe: 'PostgreSQL port (must agree with postmaster.pid)' })
     .option('user', { type: 'string', describe: 'PostgreSQL role' })
-    .option('database', { type: 'string', describe: 'database to connect to' });
+    .option('database', { type: 'string', describe: 'database to connect to' })
+    .option('pgdata', { type: 'string', describe: 'data directory (wal-push/wal-fetch: default the working directory)' })
+    .option('compression', { type: 'string', describe: 'lz4 (default), zstd, gzip or none' });
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -74,7 +100,7 @@ export async function main(argv: string[]): Promise<number> {
     cli = cli.command(definition.command, definition.describe, (y) => y, (args) => {
       // yargs does not await handlers it does not own; the promise is awaited below.
       outcome = (async () => {
-        const ctx = createContext(args as GlobalArgs, definition.command.split(' ')[0]!);
+        const ctx = createContext(args as GlobalArgs, definition.command.split(' ')[0]!, process.env, definition.quiet ? 'warn' : 'info');
         const handler = await definition.load();
         await handler(ctx, args as Record<string, unknown>);
       })();
@@ -86,7 +112,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     const error = asPgwardError(err);
-    writeError(error, mode);
+    // PostgreSQL asks restore_command for files that do not exist as a matter of course (the next
+    // timeline's history, the segment after the last): "not in the archive" is not worth a log line.
+    if (error.code !== 'WAL_NOT_IN_ARCHIVE' || mode.debug) writeError(error, mode);
     return error.exitCode;
   }
 }

@@ -72,11 +72,28 @@ async function liveRunningPostmaster(dataDirectory: string, name: string, pgMajo
   return { ...pidFile, port: pidFile.port };
 }
 
-export async function readClusterIdentity(given: string, options: IdentityOptions = {}): Promise<ClusterIdentity> {
+export interface ClusterFiles {
+  dataDirectory: string;
+  name: string;
+  pgMajor: string;
+  systemIdentifier: string;
+  control: PgControl;
+}
+
+/**
+ * The identity from PG_VERSION and pg_control only, without looking at the postmaster: what
+ * wal-push and wal-fetch need. PostgreSQL keeps archiving while it shuts down (postmaster.pid says
+ * "stopping") and restores WAL before it accepts connections, so they must not depend on its state.
+ */
+export async function readClusterFiles(given: string): Promise<ClusterFiles> {
   const dataDirectory = await resolveDataDirectory(given);
   const pgMajor = await readPgVersion(dataDirectory);
   const control = await readPgControl(dataDirectory);
-  const name = clusterName(dataDirectory, pgMajor);
+  return { dataDirectory, name: clusterName(dataDirectory, pgMajor), pgMajor, systemIdentifier: control.systemIdentifier, control };
+}
+
+export async function readClusterIdentity(given: string, options: IdentityOptions = {}): Promise<ClusterIdentity> {
+  const { dataDirectory, pgMajor, control, name } = await readClusterFiles(given);
   const postmaster = await liveRunningPostmaster(dataDirectory, name, pgMajor);
   if (!postmaster && options.requireRunning) {
     throw new ClusterUnusableError(`cluster ${name} is not running (no postmaster.pid; pg_control says ${control.state})`, {

@@ -34,7 +34,17 @@ export const SETTINGS = {
     description: 'seconds one storage request may take before it is abandoned and retried',
   },
   storageRetries: { env: ['PGWARD_STORAGE_RETRIES'], description: 'retries of a failed storage request' },
-  pgData: { env: ['PGDATA'], description: 'data directory when none is given on the command line' },
+  pgData: { flag: 'pgdata', env: ['PGDATA'], description: 'data directory when none is given on the command line' },
+  compression: {
+    flag: 'compression',
+    env: ['PGWARD_COMPRESSION', 'WALG_COMPRESSION_METHOD'],
+    description: 'compression for new objects: lz4 (default), zstd, gzip or none',
+  },
+  walPushTimeout: { env: ['PGWARD_WAL_PUSH_TIMEOUT'], description: 'seconds a wal-push may take in all before it fails (default 30)' },
+  walFetchRetry: {
+    env: ['PGWARD_WAL_FETCH_RETRY'],
+    description: 'seconds wal-fetch keeps retrying a failing storage before it gives up (default 30)',
+  },
   pgHost: { flag: 'host', env: ['PGHOST'], description: 'PostgreSQL host or socket directory (checked against postmaster.pid)' },
   pgPort: { flag: 'port', env: ['PGPORT'], description: 'PostgreSQL port (checked against postmaster.pid)' },
   pgUser: { flag: 'user', env: ['PGUSER'], description: 'PostgreSQL role to connect as' },

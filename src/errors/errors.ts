@@ -74,3 +74,24 @@ export function asPgwardError(err: unknown): PgwardError {
     cause: err,
   });
 }
+
+/**
+ * wal-fetch in archive recovery: PostgreSQL treats a restore_command status of 1-125 as "not in the
+ * archive" and would end recovery at that point, promoting early at the wrong place. A status above 125
+ * makes it stop recovery with a FATAL error instead. The code stays the cause's; only the status differs.
+ */
+export const ABORT_RECOVERY_EXIT_STATUS = 126;
+
+export class RecoveryAbortError extends PgwardError {
+  readonly code: PgwardError['code'];
+  constructor(readonly reason: PgwardError) {
+    super(`${reason.message}; stopping recovery (exit ${ABORT_RECOVERY_EXIT_STATUS}) rather than ending it early at this WAL file`, {
+      hint: reason.hint ? `${reason.hint}; then start the server again to resume recovery` : 'fix the cause, then start the server again to resume recovery',
+      cause: reason,
+    });
+    this.code = reason.code;
+  }
+  override get exitCode(): number {
+    return ABORT_RECOVERY_EXIT_STATUS;
+  }
+}

@@ -16,3 +16,12 @@ export function backupPrefix(backupName: string): string {
 export function sentinelKey(backupName: string): string {
   return `${BACKUP_PREFIX}${backupName}${SENTINEL_SUFFIX}`;
 }
+
+/** The WAL file name and ending of a key under wal_005/, or undefined for anything else. */
+export function parseWalKey(key: string): { fileName: string; extension: string } | undefined {
+  if (!key.startsWith(WAL_PREFIX)) return undefined;
+  const rest = key.slice(WAL_PREFIX.length);
+  if (rest.includes('/')) return undefined;
+  const match = /^([0-9A-F]{8}\.history|[0-9A-F]{24}(?:\.partial|\.[0-9A-F]{8}\.backup)?)(?:\.([a-z0-9]+))?$/.exec(rest);
+  return match ? { fileName: match[1]!, extension: match[2] ?? '' } : undefined;
+}

@@ -8,6 +8,11 @@ import { STAMP_KEY } from './layout.js';
 
 export const STAMP_FORMAT = 'pgward-repository/1';
 
+/** A cluster's identity as the stamp records it. */
+export function stampIdentityOf(cluster: { systemIdentifier: string; pgMajor: string; dataDirectory: string; name: string }): StampIdentity {
+  return { systemIdentifier: cluster.systemIdentifier, pgMajor: cluster.pgMajor, dataDirectory: cluster.dataDirectory, clusterName: cluster.name };
+}
+
 export interface StampIdentity {
   systemIdentifier: string;
   pgMajor: string;
