@@ -5,6 +5,7 @@ import { openSync, closeSync, readFileSync, existsSync, mkdtempSync, chownSync, 
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import pg from 'pg';
 import { osUser } from './os-user.js';
 import { PG_BIN_DIRS, TEST_ROOT } from './paths.js';
 import { freePort } from './ports.js';
@@ -37,7 +38,16 @@ export class TestCluster {
     return join(this.base, 'server.log');
   }
 
+  /** Start and wait until ready. */
   async start(): Promise<void> {
+    this.spawnServer();
+    await this.waitReady();
+  }
+
+  private exited = false;
+
+  /** Start without waiting (recovery may stop the server instead of reaching ready). */
+  spawnServer(): void {
     const user = osUser('postgres');
     const log = openSync(this.logFile, 'a');
     chownSync(this.logFile, user.uid, user.gid);
@@ -54,9 +64,25 @@ export class TestCluster {
     });
     closeSync(log);
     child.unref();
-    let exited = false;
-    child.once('exit', () => (exited = true));
-    const until = Date.now() + 30_000;
+    this.exited = false;
+    this.serverPid = child.pid;
+    child.once('exit', () => (this.exited = true));
+  }
+
+  serverPid?: number;
+
+  /** Resolves once the postmaster process has exited (e.g. recovery failed). */
+  async waitExit(ms: number): Promise<boolean> {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      if (this.exited || (this.serverPid !== undefined && !existsSync(`/proc/${this.serverPid}`))) return true;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return false;
+  }
+
+  async waitReady(ms = 30_000): Promise<void> {
+    const until = Date.now() + ms;
     while (Date.now() < until) {
       const pidFile = join(this.dataDirectory, 'postmaster.pid');
       if (existsSync(pidFile)) {
@@ -66,7 +92,7 @@ export class TestCluster {
           return;
         }
       }
-      if (exited) break;
+      if (this.exited) break;
       await new Promise((r) => setTimeout(r, 25));
     }
     throw new Error(`PostgreSQL ${this.version} did not become ready:\n${readFileSync(this.logFile, 'utf8').slice(-2000)}`);
@@ -97,6 +123,16 @@ export class TestCluster {
     rmSync(this.base, { recursive: true, force: true });
   }
 
+  async query<T extends Record<string, unknown> = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const client = new pg.Client(this.connection());
+    await client.connect();
+    try {
+      return (await client.query<T>(sql, params)).rows;
+    } finally {
+      await client.end();
+    }
+  }
+
   /** Run SQL through the cluster's own socket or TCP as the postgres role. */
   connection(): { host: string; port: number; user: string; database: string } {
     return {
@@ -106,6 +142,24 @@ export class TestCluster {
       database: 'postgres',
     };
   }
+}
+
+/**
+ * A cluster around an existing data directory (a restore target). `start` is left to the test,
+ * because recovery may end in a shutdown the test wants to observe.
+ */
+export async function clusterFromDataDirectory(version: ClusterOptions['version'], dataDirectory: string, options: Partial<ClusterOptions> = {}): Promise<TestCluster> {
+  const base = join(dataDirectory, '..');
+  return new TestCluster(version, base, dataDirectory, base, await freePort(), { version, ...options });
+}
+
+/** A fresh folder under TEST_ROOT owned by postgres (for restore targets, config files, repositories). */
+export function postgresOwnedDir(prefix: string): string {
+  const user = osUser('postgres');
+  const dir = mkdtempSync(join(TEST_ROOT, prefix));
+  chownSync(dir, user.uid, user.gid);
+  chmodSync(dir, 0o755);
+  return dir;
 }
 
 export async function createCluster(options: ClusterOptions): Promise<TestCluster> {

@@ -5,7 +5,7 @@ import S3rver from 's3rver';
 
 const directory = process.argv[2];
 if (!directory) throw new Error('usage: s3rver-main DIRECTORY');
-const server = new S3rver({ port: 0, address: '127.0.0.1', directory, silent: true });
+const server = new S3rver({ port: Number(process.argv[3] ?? 0), address: '127.0.0.1', directory, silent: true });
 const { port } = await server.run();
 process.stdout.write(`${JSON.stringify({ port })}\n`);
 const stop = async (): Promise<void> => {

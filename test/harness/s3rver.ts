@@ -11,9 +11,26 @@ import { TEST_ROOT } from './paths.js';
 export class TestS3Server {
   constructor(
     readonly endpoint: string,
-    private readonly child: ChildProcess,
+    private child: ChildProcess,
     private readonly directory: string,
   ) {}
+
+  get port(): number {
+    return Number(new URL(this.endpoint).port);
+  }
+
+  /** Stop serving but keep the data (a storage outage). */
+  async pause(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGTERM');
+    await exited;
+  }
+
+  /** Serve again on the same port with the same data. */
+  async resume(): Promise<void> {
+    this.child = (await spawnS3rver(this.directory, this.port)).child;
+  }
 
   /** Settings for pgward (environment variables) pointing at this server. */
   env(bucket: string, prefix: string): Record<string, string> {
@@ -57,14 +74,18 @@ export class TestS3Server {
   }
 }
 
-export async function startS3rver(): Promise<TestS3Server> {
-  const directory = mkdtempSync(join(TEST_ROOT, 's3-'));
+async function spawnS3rver(directory: string, port = 0): Promise<{ child: ChildProcess; port: number }> {
   const main = join(fileURLToPath(new URL('.', import.meta.url)), 's3rver-main.js');
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', main, directory], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', main, directory, String(port)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`s3rver exited with ${code}`)));
   });
-  const { port } = JSON.parse(line) as { port: number };
+  return { child, port: (JSON.parse(line) as { port: number }).port };
+}
+
+export async function startS3rver(): Promise<TestS3Server> {
+  const directory = mkdtempSync(join(TEST_ROOT, 's3-'));
+  const { child, port } = await spawnS3rver(directory);
   return new TestS3Server(`http://127.0.0.1:${port}`, child, directory);
 }
