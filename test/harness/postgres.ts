@@ -1,7 +1,7 @@
 // Real PostgreSQL clusters for tests: initdb and postgres run as the postgres OS user, each cluster in
 // its own folder under TEST_ROOT with a short socket directory and its own free port. Readiness is
 // read from line 8 of postmaster.pid, as pg_ctl does.
-import { openSync, closeSync, readFileSync, existsSync, mkdtempSync, chownSync, chmodSync, rmSync } from 'node:fs';
+import { appendFileSync, openSync, closeSync, readFileSync, existsSync, mkdtempSync, chownSync, chmodSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -53,7 +53,6 @@ export class TestCluster {
     chownSync(this.logFile, user.uid, user.gid);
     const args = ['-D', this.dataDirectory, '-p', String(this.port), '-k', this.options.socket === false ? '' : this.socketDirectory];
     args.push('-c', `listen_addresses=${this.options.listen ?? '127.0.0.1'}`);
-    for (const [key, value] of Object.entries(this.options.extraConfig ?? {})) args.push('-c', `${key}=${value}`);
     const child = spawn(join(this.binDir, 'postgres'), args, {
       uid: user.uid,
       gid: user.gid,
@@ -175,6 +174,9 @@ export async function createCluster(options: ClusterOptions): Promise<TestCluste
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C' },
     extendEnv: false,
   });
+  // Settings go into postgresql.conf, not onto the command line, so ALTER SYSTEM can override them.
+  const extra = Object.entries(options.extraConfig ?? {}).map(([key, value]) => `${key} = '${value.replace(/'/g, "''")}'\n`);
+  if (extra.length) appendFileSync(join(dataDirectory, 'postgresql.conf'), extra.join(''));
   const cluster = new TestCluster(options.version, base, dataDirectory, base, await freePort(), options);
   await cluster.start();
   return cluster;
