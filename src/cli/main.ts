@@ -1,8 +1,9 @@
 // The command line. This is the only place that decides the process exit status: handlers throw
 // PgwardError, which is rendered as one line plus a HINT and mapped to its code's exit status.
-import yargs, { type Argv } from 'yargs';
+import type { Argv } from 'yargs';
 import { asPgwardError, UsageError } from '../errors/errors.js';
 import { createContext, type CommandContext, type GlobalArgs } from './context.js';
+import { parseFastPath } from './fast-path.js';
 import { writeError } from './render-error.js';
 
 type Handler = (ctx: CommandContext, args: Record<string, unknown>) => Promise<void>;
@@ -81,9 +82,15 @@ function globalOptions(cli: Argv): Argv {
     .option('compression', { type: 'string', describe: 'lz4 (default), zstd, gzip or none' });
 }
 
-export async function main(argv: string[]): Promise<number> {
+async function runCommand(definition: CommandDefinition, args: Record<string, unknown>): Promise<void> {
+  const ctx = createContext(args as GlobalArgs, definition.command.split(' ')[0]!, process.env, definition.quiet ? 'warn' : 'info');
+  const handler = await definition.load();
+  await handler(ctx, args);
+}
+
+async function runWithYargs(argv: string[]): Promise<void> {
+  const { default: yargs } = await import('yargs');
   let outcome: Promise<void> | undefined;
-  const mode = { json: argv.includes('--json'), debug: argv.includes('--debug') };
   let cli = globalOptions(yargs(argv))
     .scriptName('pgward')
     .usage('$0 <command> [options]\n\nPostgreSQL backups that always come from the cluster you named.')
@@ -99,16 +106,20 @@ export async function main(argv: string[]): Promise<number> {
   for (const definition of COMMANDS) {
     cli = cli.command(definition.command, definition.describe, (y) => y, (args) => {
       // yargs does not await handlers it does not own; the promise is awaited below.
-      outcome = (async () => {
-        const ctx = createContext(args as GlobalArgs, definition.command.split(' ')[0]!, process.env, definition.quiet ? 'warn' : 'info');
-        const handler = await definition.load();
-        await handler(ctx, args as Record<string, unknown>);
-      })();
+      outcome = runCommand(definition, args as Record<string, unknown>);
     });
   }
+  await cli.parseAsync();
+  if (outcome) await outcome;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const mode = { json: argv.includes('--json'), debug: argv.includes('--debug') };
   try {
-    await cli.parseAsync();
-    if (outcome) await outcome;
+    const fast = parseFastPath(argv);
+    const definition = fast && COMMANDS.find((c) => c.command.startsWith(`${fast.command} `));
+    if (fast && definition) await runCommand(definition, fast.args);
+    else await runWithYargs(argv);
     return 0;
   } catch (err) {
     const error = asPgwardError(err);

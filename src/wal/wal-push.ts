@@ -78,6 +78,9 @@ export async function pushWalFile(ctx: WalPushContext, path: string): Promise<Wa
   }
   const data = await readWalFile(path);
   checkWalContent(file, data, ctx.cluster.systemIdentifier, path);
+  // lz4/zstd/gzip compress on libuv's thread pool: hash on the main thread meanwhile.
+  const compressing = compressBuffer(data, ctx.compression);
+  compressing.catch(() => undefined);
   const rawSha = sha256(data);
   // Nothing is written to a repository stamped by another cluster (exit 4).
   await ensureStamp(ctx.storage, stampIdentityOf(ctx.cluster));
@@ -85,7 +88,7 @@ export async function pushWalFile(ctx: WalPushContext, path: string): Promise<Wa
   const existing = (await findArchivedWal(ctx.storage, fileName))[0];
   if (existing) return compareWithArchived(ctx, fileName, rawSha, existing.key, existing.method);
 
-  const stored = await compressBuffer(data, ctx.compression);
+  const stored = await compressing;
   const key = walKey(fileName, EXTENSIONS[ctx.compression]);
   const metadata: Record<string, string> = {
     [META_SHA256]: rawSha,

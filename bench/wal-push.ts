@@ -1,0 +1,66 @@
+// wal-push wall time per segment, as archive_command pays it: a new process per segment, run as the
+// postgres user in the data directory, on real 16 MiB segments written by pgbench. Measured against
+// the filesystem repository and against s3rver on loopback, beside `node -e 0` (the floor for any
+// one-process-per-segment Node tool on this machine). Usage: npm run bench:wal-push [-- SEGMENTS]
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { osUser } from '../test/harness/os-user.js';
+import { PG_BIN_DIRS, PGWARD_BIN, TEST_ROOT } from '../test/harness/paths.js';
+import { createCluster, postgresOwnedDir } from '../test/harness/postgres.js';
+import { startS3rver } from '../test/harness/s3rver.js';
+import { stopStrayServers } from '../test/harness/strays.js';
+
+const COUNT = Number(process.argv[2] ?? 50);
+const user = osUser('postgres');
+
+function stats(ms: number[]): string {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return `median ${at(0.5).toFixed(0)} ms, p95 ${at(0.95).toFixed(0)} ms, min ${sorted[0]!.toFixed(0)} ms, max ${sorted.at(-1)!.toFixed(0)} ms (n=${ms.length})`;
+}
+
+async function time(run: () => Promise<unknown>): Promise<number> {
+  const started = process.hrtime.bigint();
+  await run();
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+await stopStrayServers();
+mkdirSync(TEST_ROOT, { recursive: true });
+const cluster = await createCluster({ version: '15', extraConfig: { wal_keep_size: '4GB', max_wal_size: '4GB' } });
+const s3 = await startS3rver();
+try {
+  await s3.createBucket('bench');
+  const conn = cluster.connection();
+  const pgbench = (args: string[]) => execa(join(PG_BIN_DIRS['15']!, 'pgbench'), ['-h', conn.host, '-p', String(conn.port), '-U', 'postgres', ...args, 'postgres']);
+  const walDir = join(cluster.dataDirectory, 'pg_wal');
+  const segments = () => readdirSync(walDir).filter((f) => /^[0-9A-F]{24}$/.test(f)).sort();
+  process.stderr.write(`writing ${COUNT} segments of pgbench WAL...\n`);
+  while (segments().length < COUNT + 2) await pgbench(['-i', '-s', '10', '-q']);
+  await cluster.query('SELECT pg_switch_wal()');
+  const chosen = segments().slice(0, COUNT);
+  // Warm the page cache: the archiver reads segments PostgreSQL has just written.
+  for (const name of chosen) await execa('cat', [join(walDir, name)], { stdout: 'ignore' });
+
+  const runAs = { uid: user.uid, gid: user.gid, cwd: cluster.dataDirectory, extendEnv: false };
+  const floor: number[] = [];
+  for (let i = 0; i < 20; i++) floor.push(await time(() => execa(process.execPath, ['-e', '0'], runAs)));
+
+  const targets: Array<[string, Record<string, string>]> = [
+    ['filesystem', { PGWARD_REPO: `file://${postgresOwnedDir('bench-repo-')}/repo` }],
+    ['s3rver', s3.env('bench', 'wal')],
+  ];
+  const results: string[] = [`node -e 0 (floor)       ${stats(floor)}`];
+  for (const [name, env] of targets) {
+    const ms: number[] = [];
+    for (const segment of chosen) {
+      ms.push(await time(() => execa(process.execPath, [PGWARD_BIN, 'wal-push', `pg_wal/${segment}`], { ...runAs, env: { PATH: process.env.PATH ?? '', HOME: '/tmp', ...env } })));
+    }
+    results.push(`wal-push to ${name.padEnd(10)} ${stats(ms)}`);
+  }
+  process.stdout.write(`${results.join('\n')}\n`);
+} finally {
+  await cluster.destroy();
+  await s3.stop();
+}
