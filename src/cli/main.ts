@@ -56,6 +56,11 @@ const COMMANDS: CommandDefinition[] = [
     load: async () => (await import('./commands/wal-verify.js')).walVerifyCommand.handler,
   },
   {
+    command: 'backup-push [pgdata]',
+    describe: 'take a base backup of the cluster in PGDATA, streamed to the repository',
+    load: async () => (await import('./commands/backup-push.js')).backupPushCommand.handler,
+  },
+  {
     command: 'repo-info',
     describe: 'show which cluster the repository belongs to (its pgward.json stamp)',
     load: async () => (await import('./commands/repo-info.js')).repoInfoCommand.handler,
@@ -79,7 +84,8 @@ function globalOptions(cli: Argv): Argv {
     .option('user', { type: 'string', describe: 'PostgreSQL role' })
     .option('database', { type: 'string', describe: 'database to connect to' })
     .option('pgdata', { type: 'string', describe: 'data directory (wal-push/wal-fetch: default the working directory)' })
-    .option('compression', { type: 'string', describe: 'lz4 (default), zstd, gzip or none' });
+    .option('compression', { type: 'string', describe: 'lz4 (default), zstd, gzip or none' })
+    .option('fast-checkpoint', { type: 'boolean', describe: 'backup-push: ask for an immediate checkpoint instead of a spread one' });
 }
 
 async function runCommand(definition: CommandDefinition, args: Record<string, unknown>): Promise<void> {

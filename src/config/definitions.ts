@@ -40,6 +40,12 @@ export const SETTINGS = {
     env: ['PGWARD_COMPRESSION', 'WALG_COMPRESSION_METHOD'],
     description: 'compression for new objects: lz4 (default), zstd, gzip or none',
   },
+  partitionSize: { env: ['PGWARD_PARTITION_SIZE_MB'], description: 'tar partition size of base backups in MiB (default 1024)' },
+  backupWalTimeout: {
+    env: ['PGWARD_BACKUP_WAL_TIMEOUT'],
+    description: 'seconds backup-push waits for the WAL it needs to be archived (default 120)',
+  },
+  progressInterval: { env: ['PGWARD_PROGRESS_INTERVAL'], description: 'seconds between progress lines (default 5)' },
   walPushTimeout: { env: ['PGWARD_WAL_PUSH_TIMEOUT'], description: 'seconds a wal-push may take in all before it fails (default 30)' },
   walFetchRetry: {
     env: ['PGWARD_WAL_FETCH_RETRY'],

@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   INTEGRITY_FAILURE: { exitCode: 8, summary: 'a checksum did not match or an object is corrupt' },
   POSTGRES_ERROR: { exitCode: 9, summary: 'PostgreSQL refused a connection or a query' },
   RESTORE_TARGET_UNUSABLE: { exitCode: 10, summary: 'the restore target directory cannot be used' },
+  INTERRUPTED: { exitCode: 11, summary: 'stopped by SIGTERM or SIGINT before it completed' },
   INTERNAL: { exitCode: 70, summary: 'internal error (a bug: please report it with --debug output)' },
 } as const satisfies Record<string, { exitCode: number; summary: string }>;
 

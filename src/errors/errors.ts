@@ -61,6 +61,9 @@ export class PostgresError extends PgwardError {
 export class RestoreTargetError extends PgwardError {
   readonly code = 'RESTORE_TARGET_UNUSABLE' as const;
 }
+export class InterruptedError extends PgwardError {
+  readonly code = 'INTERRUPTED' as const;
+}
 export class InternalError extends PgwardError {
   readonly code = 'INTERNAL' as const;
 }

@@ -25,3 +25,14 @@ export function parseWalKey(key: string): { fileName: string; extension: string 
   const match = /^([0-9A-F]{8}\.history|[0-9A-F]{24}(?:\.partial|\.[0-9A-F]{8}\.backup)?)(?:\.([a-z0-9]+))?$/.exec(rest);
   return match ? { fileName: match[1]!, extension: match[2] ?? '' } : undefined;
 }
+
+export function backupObjectKey(backupName: string, file: 'backup_label' | 'tablespace_map' | 'manifest.json'): string {
+  return `${backupPrefix(backupName)}${file}`;
+}
+
+/** The backup name of a sentinel key, or undefined for any other key. */
+export function backupNameOfSentinel(key: string): string | undefined {
+  if (!key.startsWith(BACKUP_PREFIX) || !key.endsWith(SENTINEL_SUFFIX)) return undefined;
+  const name = key.slice(BACKUP_PREFIX.length, -SENTINEL_SUFFIX.length);
+  return name.includes('/') ? undefined : name;
+}

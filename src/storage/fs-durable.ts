@@ -2,7 +2,7 @@
 // fsync the file, then rename (or link, to refuse an existing name) and fsync the folder so the new
 // directory entry survives a crash.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rm } from 'node:fs/promises';
+import { chown, mkdir, open, rm } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
@@ -21,17 +21,23 @@ export async function fsyncPath(path: string): Promise<void> {
   }
 }
 
+export interface Owner {
+  uid: number;
+  gid: number;
+}
+
 /** mkdir -p, then fsync every folder it created's parent so the new entries are durable. */
-export async function ensureDir(dir: string): Promise<void> {
+export async function ensureDir(dir: string, owner?: Owner): Promise<void> {
   const first = await mkdir(dir, { recursive: true });
   if (first === undefined) return;
   for (let current = dir; current.length >= first.length; current = dirname(current)) {
+    if (owner) await chown(current, owner.uid, owner.gid);
     await fsyncPath(dirname(current));
     if (current === first) break;
   }
 }
 
-export async function writeDurableTemp(finalPath: string, body: Buffer | Readable): Promise<string> {
+export async function writeDurableTemp(finalPath: string, body: Buffer | Readable, owner?: Owner): Promise<string> {
   const temp = tempPathFor(finalPath);
   try {
     if (Buffer.isBuffer(body)) {
@@ -46,6 +52,7 @@ export async function writeDurableTemp(finalPath: string, body: Buffer | Readabl
       await pipeline(body, createWriteStream(temp, { flags: 'wx', mode: 0o640 }));
       await fsyncPath(temp);
     }
+    if (owner) await chown(temp, owner.uid, owner.gid);
     return temp;
   } catch (err) {
     await rm(temp, { force: true });

@@ -5,7 +5,7 @@ import { link, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promi
 import { createReadStream } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import type { Readable } from 'node:stream';
-import { ensureDir, fsyncPath, writeDurableTemp } from './fs-durable.js';
+import { ensureDir, fsyncPath, writeDurableTemp, type Owner } from './fs-durable.js';
 import { StorageError } from '../errors/errors.js';
 import { validateKey, validateMetadata, type CreateResult, type Metadata, type ObjectInfo, type PutOptions, type Storage } from './storage.js';
 
@@ -15,9 +15,23 @@ function isMissing(err: unknown): boolean {
 
 export class FsStorage implements Storage {
   readonly location: string;
+  private owner?: Promise<Owner | undefined>;
 
   constructor(private readonly root: string) {
     this.location = `file://${root}`;
+  }
+
+  /**
+   * Run as root, new files and folders get the owner of the repository's root folder: otherwise a
+   * backup-push run by root would leave folders PostgreSQL's archive_command (as postgres) cannot
+   * write to.
+   */
+  private ownerOfRoot(): Promise<Owner | undefined> {
+    if (process.getuid?.() !== 0) return Promise.resolve(undefined);
+    return (this.owner ??= stat(this.root).then(
+      (info) => (info.uid === 0 ? undefined : { uid: info.uid, gid: info.gid }),
+      () => undefined,
+    ));
   }
 
   private pathOf(key: string): string {
@@ -46,7 +60,7 @@ export class FsStorage implements Storage {
       await rm(metaPath, { force: true });
       return;
     }
-    const temp = await writeDurableTemp(metaPath, Buffer.from(JSON.stringify(metadata)));
+    const temp = await writeDurableTemp(metaPath, Buffer.from(JSON.stringify(metadata)), await this.ownerOfRoot());
     await rename(temp, metaPath);
   }
 
@@ -54,8 +68,9 @@ export class FsStorage implements Storage {
     validateMetadata(options.metadata);
     const path = this.pathOf(key);
     try {
-      await ensureDir(dirname(path));
-      const temp = await writeDurableTemp(path, body);
+      const owner = await this.ownerOfRoot();
+      await ensureDir(dirname(path), owner);
+      const temp = await writeDurableTemp(path, body, owner);
       await rename(temp, path);
       await this.writeMeta(path, options.metadata);
       await fsyncPath(dirname(path));
@@ -69,8 +84,9 @@ export class FsStorage implements Storage {
     const path = this.pathOf(key);
     let temp: string | undefined;
     try {
-      await ensureDir(dirname(path));
-      temp = await writeDurableTemp(path, body);
+      const owner = await this.ownerOfRoot();
+      await ensureDir(dirname(path), owner);
+      temp = await writeDurableTemp(path, body, owner);
       // link() fails with EEXIST when the name is taken: the create-if-absent is atomic.
       try {
         await link(temp, path);

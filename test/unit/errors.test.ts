@@ -23,6 +23,7 @@ describe('error table', () => {
       INTEGRITY_FAILURE: 8,
       POSTGRES_ERROR: 9,
       RESTORE_TARGET_UNUSABLE: 10,
+      INTERRUPTED: 11,
       INTERNAL: 70,
     });
   });

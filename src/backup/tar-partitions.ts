@@ -1,0 +1,188 @@
+// Writes backup entries as tar partitions: tar (tar-stream) -> compression -> storage, each
+// partition one object (tar_partitions/part_00000001.tar.lz4), cut once it holds `partitionSize`
+// bytes of tar. A file's bytes are read once: hashed for the manifest and streamed on. Files that
+// change while they are copied are handled as PostgreSQL's base backup does (WAL replay repairs
+// them): one that shrank is padded with zeros, one that grew is cut at the size read when opening,
+// one that vanished is left out.
+import { createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import { pipeline, Transform } from 'node:stream';
+import tar from 'tar-stream';
+import { compressionStream } from '../codec/streams.js';
+import { EXTENSIONS, type WriteMethod } from '../codec/compression.js';
+import type { Storage } from '../storage/storage.js';
+import type { ManifestFile, ManifestPartition } from './manifest.js';
+import type { BackupEntry } from './walk.js';
+
+const READ_CHUNK = 1024 * 1024;
+
+export interface PartitionWriterOptions {
+  storage: Storage;
+  /** key prefix of the backup, ending in '/' */
+  prefix: string;
+  compression: WriteMethod;
+  partitionSize: number;
+  /** called with the file bytes copied so far (for progress) */
+  onBytes?: (bytes: number) => void;
+  /** checked between reads: true stops the backup (SIGTERM) */
+  shouldStop?: () => boolean;
+}
+
+class Counter extends Transform {
+  bytes = 0;
+  private readonly hash = createHash('sha256');
+  constructor(private readonly hashing: boolean) {
+    super();
+  }
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: (err?: Error | null, data?: Buffer) => void): void {
+    this.bytes += chunk.length;
+    if (this.hashing) this.hash.update(chunk);
+    done(null, chunk);
+  }
+  digest(): string {
+    return this.hash.digest('hex');
+  }
+}
+
+interface OpenPartition {
+  number: number;
+  key: string;
+  pack: tar.Pack;
+  raw: Counter;
+  stored: Counter;
+  upload: Promise<void>;
+  files: number;
+}
+
+export class StopRequested extends Error {}
+
+// tar-stream's entry streams are streamx Writables: the same 'drain' and 'error' events as Node's.
+function waitDrain(stream: NodeJS.EventEmitter): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onDrain = (): void => {
+      stream.off('error', onError);
+      resolve();
+    };
+    const onError = (err: Error): void => {
+      stream.off('drain', onDrain);
+      reject(err);
+    };
+    stream.once('drain', onDrain);
+    stream.once('error', onError);
+  });
+}
+
+export class PartitionWriter {
+  private current?: OpenPartition;
+  private readonly finishing: Array<Promise<ManifestPartition>> = [];
+  private next = 1;
+
+  constructor(private readonly options: PartitionWriterOptions) {}
+
+  get partitionNumber(): number {
+    return this.current?.number ?? this.next - 1;
+  }
+
+  private openPartition(): OpenPartition {
+    const number = this.next++;
+    const extension = EXTENSIONS[this.options.compression];
+    const key = `${this.options.prefix}tar_partitions/part_${String(number).padStart(8, '0')}.tar${extension ? `.${extension}` : ''}`;
+    const pack = tar.pack();
+    const raw = new Counter(false);
+    const stored = new Counter(true);
+    let failure: Error | undefined;
+    const body = pipeline(pack, raw, compressionStream(this.options.compression), stored, (err) => {
+      if (err) failure = err;
+    });
+    const upload = this.options.storage.put(key, body).then(() => {
+      if (failure) throw failure;
+    });
+    upload.catch(() => undefined);
+    return { number, key, pack, raw, stored, upload, files: 0 };
+  }
+
+  private async closePartition(partition: OpenPartition): Promise<ManifestPartition> {
+    partition.pack.finalize();
+    await partition.upload;
+    return { number: partition.number, key: partition.key, rawSize: partition.raw.bytes, storedSize: partition.stored.bytes, storedSha256: partition.stored.digest(), files: partition.files };
+  }
+
+  private partition(): OpenPartition {
+    if (this.current && this.current.raw.bytes >= this.options.partitionSize) {
+      // Keep at most two partitions uploading: the one finishing and the one being filled.
+      this.finishing.push(this.closePartition(this.current));
+      this.current = undefined;
+    }
+    return (this.current ??= this.openPartition());
+  }
+
+  async add(entry: BackupEntry): Promise<ManifestFile | undefined> {
+    if (this.options.shouldStop?.()) throw new StopRequested('stop requested');
+    if (this.finishing.length > 1) await this.finishing[this.finishing.length - 2];
+    const partition = this.partition();
+    const header: Partial<tar.Header> = { name: entry.name, mode: entry.mode, mtime: entry.mtime, uname: 'postgres', gname: 'postgres' };
+    if (entry.type === 'directory') {
+      await this.writeEntry(partition, { ...header, type: 'directory' });
+      return undefined;
+    }
+    if (entry.type === 'symlink') {
+      await this.writeEntry(partition, { ...header, type: 'symlink', linkname: entry.linkTarget });
+      return undefined;
+    }
+    return this.addFile(partition, entry, header);
+  }
+
+  private writeEntry(partition: OpenPartition, header: Partial<tar.Header>): Promise<void> {
+    return new Promise((resolve, reject) => {
+      partition.pack.entry(header as tar.Header, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  private async addFile(partition: OpenPartition, entry: BackupEntry, header: Partial<tar.Header>): Promise<ManifestFile | undefined> {
+    let handle;
+    try {
+      handle = await open(entry.path, 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    try {
+      const size = (await handle.stat()).size;
+      const hash = createHash('sha256');
+      let done!: () => void;
+      let failed!: (err: Error) => void;
+      const written = new Promise<void>((resolve, reject) => ((done = resolve), (failed = reject)));
+      const stream = partition.pack.entry({ ...header, type: 'file', size } as tar.Header, (err) => (err ? failed(err) : done()));
+      let position = 0;
+      while (position < size) {
+        if (this.options.shouldStop?.()) throw new StopRequested('stop requested');
+        const want = Math.min(READ_CHUNK, size - position);
+        const buffer = Buffer.allocUnsafe(want);
+        const { bytesRead } = await handle.read(buffer, 0, want, position);
+        // A file that shrank while being read: pad with zeros to the size in the tar header.
+        const chunk = bytesRead === 0 ? Buffer.alloc(want) : buffer.subarray(0, bytesRead);
+        hash.update(chunk);
+        position += chunk.length;
+        this.options.onBytes?.(chunk.length);
+        if (!stream.write(chunk)) await waitDrain(stream as unknown as NodeJS.EventEmitter);
+      }
+      stream.end(Buffer.alloc(0));
+      await written;
+      partition.files++;
+      return { name: entry.name, size, sha256: hash.digest('hex'), partition: partition.number, mode: entry.mode, mtime: entry.mtime.toISOString() };
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async finish(): Promise<ManifestPartition[]> {
+    if (this.current) this.finishing.push(this.closePartition(this.current));
+    this.current = undefined;
+    return Promise.all(this.finishing);
+  }
+
+  /** On failure: end every stream so no upload waits forever. */
+  abort(err: Error): void {
+    this.current?.pack.destroy(err);
+  }
+}

@@ -1,0 +1,98 @@
+// Lists what a base backup holds: every folder, file and symbolic link of the data directory and of
+// each tablespace (reached through pg_tblspc/<oid>), with the exclusions of exclusions.ts. Only
+// metadata is gathered here, so the total size is known before streaming starts (progress and ETA).
+// Entry names are data-directory relative; tablespace contents appear under pg_tblspc/<oid>/.
+import { lstat, readdir, readlink, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isDatabaseDir, isExcludedFile, isTempDir, keepsContents, unloggedExclusions } from './exclusions.js';
+
+export interface BackupEntry {
+  /** tar name, relative to the data directory */
+  name: string;
+  path: string;
+  type: 'file' | 'directory' | 'symlink';
+  size: number;
+  mode: number;
+  mtime: Date;
+  linkTarget?: string;
+}
+
+export interface Tablespace {
+  oid: string;
+  location: string;
+}
+
+export interface BackupPlan {
+  entries: BackupEntry[];
+  tablespaces: Tablespace[];
+  totalBytes: number;
+}
+
+const isMissing = (err: unknown): boolean => (err as NodeJS.ErrnoException).code === 'ENOENT';
+
+async function walkDir(root: string, rel: string, entries: BackupEntry[], topLevel: boolean): Promise<void> {
+  let names: string[];
+  try {
+    names = (await readdir(join(root, rel))).sort();
+  } catch (err) {
+    if (isMissing(err)) return; // dropped during the backup: WAL replay recreates what matters
+    throw err;
+  }
+  const unlogged = isDatabaseDir(rel) ? unloggedExclusions(names) : new Set<string>();
+  for (const name of names) {
+    const relPath = rel ? `${rel}/${name}` : name;
+    const path = join(root, relPath);
+    let info;
+    try {
+      info = await lstat(path);
+    } catch (err) {
+      if (isMissing(err)) continue;
+      throw err;
+    }
+    if (info.isDirectory()) {
+      if (isTempDir(name)) continue;
+      entries.push({ name: relPath, path, type: 'directory', size: 0, mode: info.mode & 0o7777, mtime: info.mtime });
+      if (topLevel && !keepsContents(name)) {
+        // pg_wal keeps its archive_status folder (empty), as pg_basebackup does.
+        if (name === 'pg_wal' || name === 'pg_xlog') entries.push({ name: `${relPath}/archive_status`, path: join(path, 'archive_status'), type: 'directory', size: 0, mode: info.mode & 0o7777, mtime: info.mtime });
+        continue;
+      }
+      await walkDir(root, relPath, entries, false);
+    } else if (info.isSymbolicLink()) {
+      if (topLevel && name === 'pg_wal') {
+        // A pg_wal moved with initdb -X: backed up as an empty folder, like pg_basebackup.
+        entries.push({ name: relPath, path, type: 'directory', size: 0, mode: 0o700, mtime: info.mtime });
+        entries.push({ name: `${relPath}/archive_status`, path, type: 'directory', size: 0, mode: 0o700, mtime: info.mtime });
+        continue;
+      }
+      entries.push({ name: relPath, path, type: 'symlink', size: 0, mode: 0o777, mtime: info.mtime, linkTarget: await readlink(path) });
+    } else if (info.isFile()) {
+      if (isExcludedFile(name, topLevel) || unlogged.has(name)) continue;
+      entries.push({ name: relPath, path, type: 'file', size: info.size, mode: info.mode & 0o7777, mtime: info.mtime });
+    }
+  }
+}
+
+export async function planBackup(dataDirectory: string): Promise<BackupPlan> {
+  const entries: BackupEntry[] = [];
+  await walkDir(dataDirectory, '', entries, true);
+  // pg_tblspc/<oid> links become tablespaces: their contents are walked under pg_tblspc/<oid>/.
+  const tablespaces: Tablespace[] = [];
+  const links = entries.filter((e) => e.type === 'symlink' && /^pg_tblspc\/\d+$/.test(e.name));
+  for (const link of links) {
+    const oid = link.name.slice('pg_tblspc/'.length);
+    const location = link.linkTarget!;
+    tablespaces.push({ oid, location });
+    const inner: BackupEntry[] = [];
+    await walkDir(location, '', inner, false);
+    const index = entries.indexOf(link);
+    entries.splice(index, 1);
+    for (const entry of inner) entries.push({ ...entry, name: `${link.name}/${entry.name}` });
+  }
+  // pg_control last, after everything else, as PostgreSQL's own base backup does.
+  const controlIndex = entries.findIndex((e) => e.name === 'global/pg_control');
+  if (controlIndex >= 0) entries.push(...entries.splice(controlIndex, 1));
+  else entries.push({ name: 'global/pg_control', path: join(dataDirectory, 'global', 'pg_control'), type: 'file', size: (await stat(join(dataDirectory, 'global', 'pg_control'))).size, mode: 0o600, mtime: new Date() });
+  const totalBytes = entries.reduce((sum, e) => sum + e.size, 0);
+  return { entries, tablespaces, totalBytes };
+}
