@@ -61,6 +61,16 @@ const COMMANDS: CommandDefinition[] = [
     load: async () => (await import('./commands/backup-push.js')).backupPushCommand.handler,
   },
   {
+    command: 'backup-fetch <target> <backup>',
+    describe: 'restore a backup (a name or LATEST) into an empty or absent directory, set up to recover',
+    load: async () => (await import('./commands/backup-fetch.js')).backupFetchCommand.handler,
+  },
+  {
+    command: 'backup-list',
+    describe: 'list complete backups (--all: incomplete ones too)',
+    load: async () => (await import('./commands/backup-list.js')).backupListCommand.handler,
+  },
+  {
     command: 'repo-info',
     describe: 'show which cluster the repository belongs to (its pgward.json stamp)',
     load: async () => (await import('./commands/repo-info.js')).repoInfoCommand.handler,
@@ -85,6 +95,15 @@ function globalOptions(cli: Argv): Argv {
     .option('database', { type: 'string', describe: 'database to connect to' })
     .option('pgdata', { type: 'string', describe: 'data directory (wal-push/wal-fetch: default the working directory)' })
     .option('compression', { type: 'string', describe: 'lz4 (default), zstd, gzip or none' })
+    .option('restore-command', { type: 'string', describe: 'backup-fetch: restore_command for the restored server (default: this pgward wal-fetch)' })
+    .option('target-time', { type: 'string', describe: 'backup-fetch: recover to this time (recovery_target_time)' })
+    .option('target-lsn', { type: 'string', describe: 'backup-fetch: recover to this LSN' })
+    .option('target-name', { type: 'string', describe: 'backup-fetch: recover to this restore point' })
+    .option('target-action', { type: 'string', describe: 'backup-fetch: promote (default), pause or shutdown at the target' })
+    .option('tablespace-map', { type: 'string', array: true, describe: 'backup-fetch: OID=DIR or OLDDIR=NEWDIR, repeatable' })
+    .option('archive', { type: 'boolean', describe: "backup-fetch: --no-archive sets archive_mode = off in the restored cluster (a test restore must not archive into the source's repository)" })
+    .option('owner', { type: 'string', describe: 'backup-fetch as root: OS user to own the restored files (default postgres)' })
+    .option('all', { type: 'boolean', describe: 'backup-list: also incomplete backups' })
     .option('fast-checkpoint', { type: 'boolean', describe: 'backup-push: ask for an immediate checkpoint instead of a spread one' });
 }
 

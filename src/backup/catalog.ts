@@ -1,0 +1,66 @@
+// The backups in a repository: complete ones are those with a sentinel; a folder under
+// basebackups_005/ without one is an incomplete backup (interrupted, failed, or still running).
+import { IntegrityError } from '../errors/errors.js';
+import { BACKUP_PREFIX, backupNameOfSentinel, backupObjectKey, sentinelKey } from '../repo/layout.js';
+import { getBuffer, type Storage } from '../storage/storage.js';
+import { SENTINEL_FORMAT, MANIFEST_FORMAT, type BackupManifest, type BackupSentinel } from './manifest.js';
+import { RestoreTargetError } from '../errors/errors.js';
+
+export interface BackupListing {
+  complete: BackupSentinel[];
+  incomplete: Array<{ name: string; objects: number; bytes: number }>;
+}
+
+async function readJson<T>(storage: Storage, key: string, format: string): Promise<T> {
+  const body = await getBuffer(storage, key);
+  let value: { format?: string } | undefined;
+  try {
+    value = body ? (JSON.parse(body.toString('utf8')) as { format?: string }) : undefined;
+  } catch {
+    value = undefined;
+  }
+  if (!value || value.format !== format) {
+    throw new IntegrityError(`${storage.location}/${key} is ${body ? 'damaged' : 'missing'}`, { hint: 'this backup cannot be used; take a new one' });
+  }
+  return value as T;
+}
+
+export async function listBackups(storage: Storage): Promise<BackupListing> {
+  const sentinels: string[] = [];
+  const folders = new Map<string, { objects: number; bytes: number }>();
+  for await (const item of storage.list(BACKUP_PREFIX)) {
+    const name = backupNameOfSentinel(item.key);
+    if (name) {
+      sentinels.push(name);
+      continue;
+    }
+    const folder = item.key.slice(BACKUP_PREFIX.length).split('/')[0]!;
+    const entry = folders.get(folder) ?? { objects: 0, bytes: 0 };
+    entry.objects++;
+    entry.bytes += item.size;
+    folders.set(folder, entry);
+  }
+  const complete: BackupSentinel[] = [];
+  for (const name of sentinels) complete.push(await readJson<BackupSentinel>(storage, sentinelKey(name), SENTINEL_FORMAT));
+  complete.sort((a, b) => a.finishedAt.localeCompare(b.finishedAt));
+  const done = new Set(sentinels);
+  const incomplete = [...folders.entries()].filter(([name]) => !done.has(name)).map(([name, info]) => ({ name, ...info }));
+  return { complete, incomplete };
+}
+
+export async function findBackup(storage: Storage, nameOrLatest: string): Promise<BackupSentinel> {
+  if (nameOrLatest === 'LATEST') {
+    const { complete } = await listBackups(storage);
+    const latest = complete.at(-1);
+    if (!latest) throw new RestoreTargetError(`no complete backup in ${storage.location}`, { hint: 'take one with pgward backup-push; backup-list --all shows incomplete ones' });
+    return latest;
+  }
+  if ((await storage.head(sentinelKey(nameOrLatest))) === undefined) {
+    throw new RestoreTargetError(`backup ${nameOrLatest} is not a complete backup in ${storage.location}`, { hint: 'pgward backup-list shows the complete backups' });
+  }
+  return readJson<BackupSentinel>(storage, sentinelKey(nameOrLatest), SENTINEL_FORMAT);
+}
+
+export function readManifest(storage: Storage, name: string): Promise<BackupManifest> {
+  return readJson<BackupManifest>(storage, backupObjectKey(name, 'manifest.json'), MANIFEST_FORMAT);
+}

@@ -1,0 +1,95 @@
+// pgward backup-fetch TARGET NAME|LATEST: wal-e's syntax. The restore_command written for the
+// restored server calls this same pgward with the same repository settings (non-secret ones on the
+// command line; credentials only through --config/--envdir files, never into postgresql.auto.conf).
+import { realpathSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fetchBackup } from '../../backup/backup-fetch.js';
+import { findBackup } from '../../backup/catalog.js';
+import { UsageError } from '../../errors/errors.js';
+import type { Settings } from '../../config/settings.js';
+import type { CommandContext } from '../context.js';
+import { printJson } from '../output.js';
+import { withStorage } from '../repository.js';
+
+interface FetchArgs {
+  target?: string;
+  backup?: string;
+  'restore-command'?: string;
+  'target-time'?: string;
+  'target-lsn'?: string;
+  'target-name'?: string;
+  'target-action'?: string;
+  'tablespace-map'?: string[] | string;
+  archive?: boolean;
+  owner?: string;
+  envdir?: string;
+  config?: string;
+}
+
+const shellQuote = (value: string): string => `'${value.replace(/'/g, "'\\''")}'`;
+
+function defaultRestoreCommand(args: FetchArgs, settings: Settings): string {
+  const parts = [process.execPath, realpathSync(process.argv[1]!)].map(shellQuote);
+  parts.push('wal-fetch');
+  if (args.config) parts.push('--config', shellQuote(resolve(args.config)));
+  if (args.envdir) parts.push('--envdir', shellQuote(resolve(args.envdir)));
+  const repo = settings.get('repo');
+  if (repo && !repo.source.startsWith('config file') && !repo.source.startsWith('envdir')) parts.push('--repo', shellQuote(repo.value));
+  const endpoint = settings.get('s3Endpoint');
+  if (endpoint && !endpoint.source.startsWith('config file') && !endpoint.source.startsWith('envdir')) parts.push('--s3-endpoint', shellQuote(endpoint.value));
+  parts.push('%f', '%p');
+  return parts.join(' ');
+}
+
+function ownerFor(name: string | undefined): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const wanted = name ?? 'postgres';
+  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${wanted}:`));
+  if (!line) {
+    if (name) throw new UsageError(`OS user ${name} (--owner) does not exist`, { hint: 'name the user the restored cluster will run as' });
+    return undefined;
+  }
+  const fields = line.split(':');
+  return { uid: Number(fields[2]), gid: Number(fields[3]) };
+}
+
+function tablespaceRemap(value: FetchArgs['tablespace-map']): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const item of [value ?? []].flat()) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--tablespace-map ${JSON.stringify(item)} is not OID=DIR or OLDDIR=NEWDIR`, { hint: 'e.g. --tablespace-map 16384=/srv/restore/ts1' });
+    map.set(item.slice(0, eq), resolve(item.slice(eq + 1)));
+  }
+  return map;
+}
+
+export const backupFetchCommand = {
+  async handler(ctx: CommandContext, args: FetchArgs): Promise<void> {
+    const action = args['target-action'];
+    if (action !== undefined && !['promote', 'pause', 'shutdown'].includes(action)) {
+      throw new UsageError(`--target-action ${action} is not promote, pause or shutdown`);
+    }
+    const target = resolve(String(args.target));
+    const result = await withStorage(ctx, async (storage) => {
+      const sentinel = await findBackup(storage, String(args.backup));
+      const log = ctx.log.child({ cluster: sentinel.clusterName, systemId: sentinel.systemIdentifier });
+      const interval = ctx.settings.int('progressInterval', { min: 1, max: 3600 })?.value ?? 5;
+      const outcome = await fetchBackup({
+        storage,
+        sentinel,
+        target,
+        tablespaceRemap: tablespaceRemap(args['tablespace-map']),
+        restoreCommand: args['restore-command'] ?? defaultRestoreCommand(args, ctx.settings),
+        recoveryTarget: { time: args['target-time'], lsn: args['target-lsn'], name: args['target-name'], action: action as 'promote' | undefined },
+        disableArchiving: args.archive === false,
+        owner: ownerFor(args.owner),
+        parallel: 2,
+        progressIntervalMs: interval * 1000,
+        log,
+      });
+      return { backup: sentinel.name, target, ...outcome, pgVersion: sentinel.pgVersion, systemIdentifier: sentinel.systemIdentifier };
+    });
+    if (ctx.json) printJson(result);
+    else process.stdout.write(`${result.backup} restored into ${result.target}\n`);
+  },
+};
