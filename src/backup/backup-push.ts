@@ -107,7 +107,7 @@ export async function pushBackup(options: BackupPushOptions): Promise<BackupSent
       );
       const row = rows[0]!;
       return { lastFailedWal: row.last_failed_wal, lastFailedTime: row.last_failed_time, lastArchivedTime: row.last_archived_time };
-    });
+    }, options.stopRequested);
 
     const manifest: BackupManifest = {
       format: MANIFEST_FORMAT,

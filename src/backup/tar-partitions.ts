@@ -152,7 +152,12 @@ export class PartitionWriter {
       let done!: () => void;
       let failed!: (err: Error) => void;
       const written = new Promise<void>((resolve, reject) => ((done = resolve), (failed = reject)));
+      // Awaited below on the normal path; when the copy stops early, abort() rejects it unobserved.
+      written.catch(() => undefined);
       const stream = partition.pack.entry({ ...header, type: 'file', size } as tar.Header, (err) => (err ? failed(err) : done()));
+      // Failures arrive through the callback; an 'error' event without a listener would crash the
+      // process when abort() tears the tar stream down mid-file.
+      stream.on('error', () => undefined);
       let position = 0;
       while (position < size) {
         if (this.options.shouldStop?.()) throw new StopRequested('stop requested');

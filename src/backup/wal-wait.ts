@@ -2,6 +2,7 @@
 // each of those segments (it does not take the server's word) and waits, for a bounded time, for the
 // archiver to catch up.
 import { IntegrityError } from '../errors/errors.js';
+import { StopRequested } from './tar-partitions.js';
 import type { Logger } from '../log/logger.js';
 import type { Storage } from '../storage/storage.js';
 import { findArchivedWal } from '../wal/archived-wal.js';
@@ -35,6 +36,7 @@ export async function waitForWal(
   timeoutSeconds: number,
   log: Logger,
   archiver?: () => Promise<ArchiverStatus>,
+  shouldStop: () => boolean = () => false,
 ): Promise<void> {
   const waitStarted = new Date();
   let reportedFailure: string | undefined;
@@ -46,6 +48,7 @@ export async function waitForWal(
       if ((await findArchivedWal(storage, name)).length > 0) missing.delete(name);
     }
     if (missing.size === 0) return;
+    if (shouldStop()) throw new StopRequested('stop requested');
     if (!announced) {
       log.info({ phase: 'waiting for WAL', walStart: range.first, walStop: range.last, missing: [...missing] }, `waiting for ${missing.size} WAL segment(s) the backup needs to be archived`);
       announced = true;
