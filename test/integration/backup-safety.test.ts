@@ -101,8 +101,9 @@ describe('progress and interruption', () => {
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(11);
     const after = JSON.parse((await runPgward(['backup-list', '--json', '--all', '--config', configFile])).stdout).backups as Array<{ complete: boolean }>;
+    // Objects already stored may show as INCOMPLETE with --all (on the filesystem a partition only
+    // appears once whole); none may count as complete.
     expect(after.filter((b) => b.complete).length).toBe(before);
-    expect(after.some((b) => !b.complete)).toBe(true);
     // Ended by pgward itself: PostgreSQL did not have to abort it for a vanished session.
     expect(readFileSync(big.logFile, 'utf8')).not.toMatch(/aborting backup due to backend exiting/);
   }, 120_000);
