@@ -11,6 +11,7 @@ import { backupObjectKey } from '../repo/layout.js';
 import { getBuffer, type Storage } from '../storage/storage.js';
 import { readManifest } from './catalog.js';
 import { extractPartition, type Owner } from './extract.js';
+import { BufferReleaser } from './memory.js';
 import type { BackupSentinel } from './manifest.js';
 import { recoverySettings, writeRecoveryConfig, type RecoveryTarget } from './recovery-config.js';
 import { pathInside, prepareEmptyDirectory } from './restore-target.js';
@@ -70,6 +71,7 @@ export async function fetchBackup(options: BackupFetchOptions): Promise<{ files:
 
   const files = new Map(manifest.files.map((f) => [f.name, f]));
   const restored = new Set<string>();
+  const releaser = new BufferReleaser();
   const total = manifest.files.reduce((sum, f) => sum + f.size, 0);
   const progress = new ProgressReporter(log, total);
   progress.start(options.progressIntervalMs);
@@ -79,7 +81,7 @@ export async function fetchBackup(options: BackupFetchOptions): Promise<{ files:
       const where = `${storage.location}/${partition.key}`;
       const body = await storage.get(partition.key);
       if (!body) throw new IntegrityError(`${where} is missing`, { hint: 'the backup is incomplete; use another backup' });
-      await extractPartition(body, partition, method, { destinationOf, files, restored, owner: options.owner, onBytes: (n) => progress.add(n) }, where);
+      await extractPartition(body, partition, method, { destinationOf, files, restored, owner: options.owner, releaser, onBytes: (n) => progress.add(n) }, where);
     });
   } finally {
     progress.stop();

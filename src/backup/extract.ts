@@ -13,6 +13,7 @@ import type { ReadMethod } from '../codec/compression.js';
 import { IntegrityError } from '../errors/errors.js';
 import type { ManifestFile, ManifestPartition } from './manifest.js';
 import { checkLinkInside } from './restore-target.js';
+import type { BufferReleaser } from './memory.js';
 
 export interface Owner {
   uid: number;
@@ -20,6 +21,7 @@ export interface Owner {
 }
 
 export interface ExtractContext {
+  releaser?: BufferReleaser;
   /** maps a tar entry name to where it goes (data directory or a tablespace), checking containment */
   destinationOf(name: string): { path: string; root: string };
   files: Map<string, ManifestFile>;
@@ -63,6 +65,7 @@ async function writeEntry(header: tar.Header, body: Readable, ctx: ExtractContex
       hash.update(chunk);
       size += chunk.length;
       ctx.onBytes?.(chunk.length);
+      ctx.releaser?.add(chunk.length);
       done(null, chunk);
     },
   });

@@ -13,6 +13,7 @@ import { EXTENSIONS, type WriteMethod } from '../codec/compression.js';
 import type { Storage } from '../storage/storage.js';
 import type { ManifestFile, ManifestPartition } from './manifest.js';
 import type { BackupEntry } from './walk.js';
+import { BufferReleaser } from './memory.js';
 
 const READ_CHUNK = 1024 * 1024;
 
@@ -76,6 +77,7 @@ export class PartitionWriter {
   private current?: OpenPartition;
   private readonly finishing: Array<Promise<ManifestPartition>> = [];
   private next = 1;
+  private readonly releaser = new BufferReleaser();
 
   constructor(private readonly options: PartitionWriterOptions) {}
 
@@ -169,6 +171,7 @@ export class PartitionWriter {
         hash.update(chunk);
         position += chunk.length;
         this.options.onBytes?.(chunk.length);
+        this.releaser.add(chunk.length);
         if (!stream.write(chunk)) await waitDrain(stream as unknown as NodeJS.EventEmitter);
       }
       stream.end(Buffer.alloc(0));

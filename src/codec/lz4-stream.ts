@@ -49,7 +49,7 @@ export class Lz4FrameEncoder extends OrderedParallelTransform {
 
   constructor(options: Lz4StreamOptions = {}) {
     super(options.parallel ?? 2);
-    this.chunkSize = options.chunkSize ?? 4 * 1024 * 1024;
+    this.chunkSize = options.chunkSize ?? 1024 * 1024;
   }
 
   private compress(data: Buffer): Promise<Buffer> {
@@ -76,8 +76,12 @@ export class Lz4FrameEncoder extends OrderedParallelTransform {
   }
 }
 
-/** Length of the complete frame at the start of `buf`, or undefined if more bytes are needed. */
-export function frameLength(buf: Buffer): number | undefined {
+/**
+ * Length of the complete frame at the start of `buf`, or undefined if more bytes are needed; then
+ * `need.bytes` says how many bytes the parse needs at least before trying again.
+ */
+export function frameLength(buf: Buffer, need: { bytes: number } = { bytes: 0 }): number | undefined {
+  need.bytes = 7;
   if (buf.length < 4) return undefined;
   const magic = buf.readUInt32LE(0);
   if ((magic & SKIPPABLE_MASK) === SKIPPABLE_MAGIC) {
@@ -92,6 +96,7 @@ export function frameLength(buf: Buffer): number | undefined {
   const dictId = (flags & 0x01) !== 0;
   let offset = 4 + 2 + (contentSize ? 8 : 0) + (dictId ? 4 : 0) + 1;
   for (;;) {
+    need.bytes = offset + 4;
     if (buf.length < offset + 4) return undefined;
     const blockSize = buf.readUInt32LE(offset) & 0x7fffffff;
     offset += 4;
@@ -99,11 +104,17 @@ export function frameLength(buf: Buffer): number | undefined {
     offset += blockSize + (blockChecksum ? 4 : 0);
   }
   offset += contentChecksum ? 4 : 0;
+  need.bytes = offset;
   return offset <= buf.length ? offset : undefined;
 }
 
 export class Lz4FrameDecoder extends OrderedParallelTransform {
+  // Input arrives in small reads; they are joined only once enough bytes are there to make progress,
+  // so each frame is copied about once instead of once per read.
   private buffer: Buffer = Buffer.alloc(0);
+  private pendingChunks: Buffer[] = [];
+  private pendingBytes = 0;
+  private needed = 7;
 
   constructor(options: Lz4StreamOptions = {}) {
     super(options.parallel ?? 2);
@@ -114,18 +125,28 @@ export class Lz4FrameDecoder extends OrderedParallelTransform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
+    this.pendingChunks.push(chunk);
+    this.pendingBytes += chunk.length;
+    if (this.buffer.length + this.pendingBytes < this.needed) return done();
+    this.buffer = Buffer.concat([this.buffer, ...this.pendingChunks]);
+    this.pendingChunks = [];
+    this.pendingBytes = 0;
     this.nextFrame(done);
   }
 
   private nextFrame(done: TransformCallback): void {
     let length: number | undefined;
+    const need = { bytes: 0 };
     try {
-      length = frameLength(this.buffer);
+      length = frameLength(this.buffer, need);
     } catch (err) {
       return done(err as Error);
     }
-    if (length === undefined) return done();
+    if (length === undefined) {
+      this.needed = need.bytes;
+      return done();
+    }
+    this.needed = 7;
     const frame = this.buffer.subarray(0, length);
     this.buffer = this.buffer.subarray(length);
     const isSkippable = (frame.readUInt32LE(0) & SKIPPABLE_MASK) === SKIPPABLE_MAGIC;
@@ -133,6 +154,12 @@ export class Lz4FrameDecoder extends OrderedParallelTransform {
   }
 
   override _flush(done: TransformCallback): void {
+    if (this.pendingBytes) {
+      this.buffer = Buffer.concat([this.buffer, ...this.pendingChunks]);
+      this.pendingChunks = [];
+      this.pendingBytes = 0;
+      if (frameLength(this.buffer) !== undefined) return this.nextFrame((err) => (err ? done(err) : this._flush(done)));
+    }
     if (this.buffer.length) return done(new Error(`LZ4 stream ends inside a frame (${this.buffer.length} bytes left)`));
     this.drainAll().then(() => done(), done);
   }

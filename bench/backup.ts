@@ -1,0 +1,110 @@
+// Base backup and restore throughput, side by side in one run on the same warm PostgreSQL 15 cluster
+// loaded by pgbench: the machine's limit (tar | lz4 -1 > /dev/null), pg_basebackup -Ft | lz4,
+// pgBackRest (Debian's, process-max=2, lz4, posix repository) and pgward (filesystem repository,
+// lz4). Wall time and peak RSS come from GNU time. Usage: bench/backup.sh [SCALE...] (default 100,
+// about 1.5 GB); several scales show how pgward's peak RSS changes with cluster size.
+import { mkdirSync, writeFileSync, chownSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa, execaSync } from 'execa';
+import { archiveSettings, writePgwardConfig } from '../test/harness/archiving.js';
+import { osUser } from '../test/harness/os-user.js';
+import { PG_BIN_DIRS, PGWARD_BIN, TEST_ROOT } from '../test/harness/paths.js';
+import { createCluster, postgresOwnedDir, type TestCluster } from '../test/harness/postgres.js';
+import { stopStrayServers } from '../test/harness/strays.js';
+
+const scales = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const user = osUser('postgres');
+const asPostgres = { uid: user.uid, gid: user.gid };
+
+interface Measured {
+  seconds: number;
+  rssMb: number;
+}
+
+async function measure(command: string, env: Record<string, string> = {}, asUser = true): Promise<Measured> {
+  const dir = join(TEST_ROOT, 'times');
+  mkdirSync(dir, { recursive: true, mode: 0o777 });
+  execaSync('chmod', ['1777', dir]);
+  const out = join(dir, `time-${Date.now()}`);
+  const result = await execa('/usr/bin/time', ['-f', '%e %M', '-o', out, 'bash', '-c', command], {
+    ...(asUser ? asPostgres : {}),
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/tmp', ...env },
+    reject: false,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  if (result.exitCode !== 0) throw new Error(`${command} failed: ${result.stderr}`);
+  const [seconds, kb] = (await execa('cat', [out])).stdout.trim().split(/\s+/).slice(-2).map(Number);
+  rmSync(out);
+  return { seconds: seconds!, rssMb: kb! / 1024 };
+}
+
+async function runScale(scale: number): Promise<string[]> {
+  const pgwardRepo = join(postgresOwnedDir('bench-pgward-'), 'repo');
+  const config = writePgwardConfig({ PGWARD_REPO: `file://${pgwardRepo}`, PGWARD_LOG_LEVEL: 'warn' });
+  const cluster: TestCluster = await createCluster({ version: '15', extraConfig: { ...archiveSettings(config), wal_keep_size: '0', max_wal_size: '4GB', checkpoint_timeout: '30min' } });
+  try {
+    const conn = cluster.connection();
+    process.stderr.write(`scale ${scale}: loading pgbench data...\n`);
+    await execa(join(PG_BIN_DIRS['15']!, 'pgbench'), ['-h', conn.host, '-p', String(conn.port), '-U', 'postgres', '-i', '-s', String(scale), '-q', 'postgres']);
+    await cluster.query('CHECKPOINT');
+    const data = cluster.dataDirectory;
+    const node = process.execPath;
+
+    // pgBackRest, configured as TEST-INFRA describes, in its own folder.
+    const rest = postgresOwnedDir('bench-pgbackrest-');
+    for (const sub of ['repo', 'log', 'lock', 'spool']) {
+      mkdirSync(join(rest, sub));
+      chownSync(join(rest, sub), user.uid, user.gid);
+    }
+    const restConf = join(rest, 'pgbackrest.conf');
+    const restConfText = (path: string) =>
+      `[global]\nrepo1-path=${rest}/repo\nlog-path=${rest}/log\nlock-path=${rest}/lock\nspool-path=${rest}/spool\nstart-fast=y\ncompress-type=lz4\nprocess-max=2\narchive-check=n\nlog-level-console=warn\n\n[bench]\npg1-path=${path}\npg1-port=${cluster.port}\npg1-socket-path=${cluster.socketDirectory}\npg1-user=postgres\n`;
+    writeFileSync(restConf, restConfText(data));
+    await execa('pgbackrest', [`--config=${restConf}`, '--stanza=bench', 'stanza-create'], asPostgres);
+
+    process.stderr.write('warming the page cache...\n');
+    await measure(`tar -cf - -C ${data} . > /dev/null`, {}, false);
+    const limit = await measure(`tar -cf - -C ${data} --exclude=./pg_wal/* . | lz4 -1 -q > /dev/null`, {}, false);
+    const basebackupFile = join(postgresOwnedDir('bench-basebackup-'), 'base.tar.lz4');
+    const basebackup = await measure(`${PG_BIN_DIRS['15']}/pg_basebackup -h ${conn.host} -p ${conn.port} -U postgres -D - -Ft -X none -c fast | lz4 -1 -q > ${basebackupFile}`);
+    const pgbackrest = await measure(`pgbackrest --config=${restConf} --stanza=bench --type=full backup`);
+    const pgwardPush = await measure(`'${node}' '${PGWARD_BIN}' backup-push ${data} --config ${config} --fast-checkpoint`, { PGUSER: 'postgres' });
+
+    const payload = Number((await execa('du', ['-sb', '--exclude=pg_wal', data])).stdout.split('\t')[0]);
+
+    const pgwardTarget = join(postgresOwnedDir('bench-restore-pgward-'), 'data');
+    const pgwardFetch = await measure(`'${node}' '${PGWARD_BIN}' backup-fetch ${pgwardTarget} LATEST --config ${config}`);
+    const restTarget = join(postgresOwnedDir('bench-restore-pgbackrest-'), 'data');
+    mkdirSync(restTarget, { mode: 0o700 });
+    chownSync(restTarget, user.uid, user.gid);
+    writeFileSync(restConf, restConfText(restTarget));
+    const pgbackrestRestore = await measure(`pgbackrest --config=${restConf} --stanza=bench restore`);
+
+    const mbps = (m: Measured) => payload / 1e6 / m.seconds;
+    const row = (name: string, m: Measured) =>
+      `${name.padEnd(34)} ${m.seconds.toFixed(2).padStart(7)} s ${mbps(m).toFixed(0).padStart(6)} MB/s ${(mbps(m) / mbps(limit)).toFixed(2).padStart(6)}x limit ${m.rssMb.toFixed(0).padStart(6)} MB RSS`;
+    return [
+      `scale ${scale}: payload ${(payload / 1e9).toFixed(2)} GB (data directory without pg_wal), page cache warm`,
+      row('tar | lz4 -1 > /dev/null (limit)', limit),
+      row('pg_basebackup -Ft | lz4 -1', basebackup),
+      row('pgbackrest backup (process-max=2)', pgbackrest),
+      row('pgward backup-push', pgwardPush),
+      `pgward backup-push vs pgbackrest: ${(pgbackrest.seconds / pgwardPush.seconds).toFixed(2)}x`,
+      row('pgbackrest restore (process-max=2)', pgbackrestRestore),
+      row('pgward backup-fetch', pgwardFetch),
+      `pgward backup-fetch vs pgbackrest restore: ${(pgbackrestRestore.seconds / pgwardFetch.seconds).toFixed(2)}x`,
+    ];
+  } finally {
+    await cluster.destroy();
+  }
+}
+
+await stopStrayServers();
+mkdirSync(TEST_ROOT, { recursive: true });
+const report: string[] = [];
+for (const scale of scales.length ? scales : [100]) {
+  report.push(...(await runScale(scale)), '');
+  rmSync(TEST_ROOT, { recursive: true, force: true });
+  mkdirSync(TEST_ROOT, { recursive: true });
+}
+process.stdout.write(`${report.join('\n')}\n`);
