@@ -69,7 +69,7 @@ async function writeEntry(header: tar.Header, body: Readable, ctx: ExtractContex
       done(null, chunk);
     },
   });
-  await pipeline(body, tap, createWriteStream(path, { flags: 'wx', mode: expected.mode & 0o777 }));
+  await pipeline(body, tap, createWriteStream(path, { flags: 'wx', mode: expected.mode & 0o777, highWaterMark: 8 * 1024 * 1024 }));
   if (size !== expected.size || hash.digest('hex') !== expected.sha256) {
     throw new IntegrityError(`${header.name} restored from ${where} does not match the manifest (size ${size}, expected ${expected.size}, or its sha256)`, {
       hint: 'the backup is damaged; remove the partly restored target and use another backup',

@@ -108,13 +108,42 @@ export function frameLength(buf: Buffer, need: { bytes: number } = { bytes: 0 })
   return offset <= buf.length ? offset : undefined;
 }
 
+/** Bytes held as a list of chunks, read at any offset without joining them. */
+class ChunkList {
+  chunks: Buffer[] = [];
+  length = 0;
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.length += chunk.length;
+  }
+  byteAt(offset: number): number {
+    for (const chunk of this.chunks) {
+      if (offset < chunk.length) return chunk[offset]!;
+      offset -= chunk.length;
+    }
+    throw new RangeError('offset past the end');
+  }
+  uint32At(offset: number): number {
+    return (this.byteAt(offset) | (this.byteAt(offset + 1) << 8) | (this.byteAt(offset + 2) << 16) | (this.byteAt(offset + 3) << 24)) >>> 0;
+  }
+  /** Remove and return the first `count` bytes as one buffer. */
+  take(count: number): Buffer {
+    const joined = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    const head = joined.subarray(0, count);
+    const rest = joined.subarray(count);
+    this.chunks = rest.length ? [rest] : [];
+    this.length = rest.length;
+    return head;
+  }
+}
+
 export class Lz4FrameDecoder extends OrderedParallelTransform {
-  // Input arrives in small reads; they are joined only once enough bytes are there to make progress,
-  // so each frame is copied about once instead of once per read.
-  private buffer: Buffer = Buffer.alloc(0);
-  private pendingChunks: Buffer[] = [];
-  private pendingBytes = 0;
-  private needed = 7;
+  // Input arrives in reads of any size; block headers are walked across the pending chunks and the
+  // bytes are joined once per frame, when the whole frame is there.
+  private readonly input = new ChunkList();
+  /** parse state of the current frame: offset of the next block header, or undefined before the header */
+  private cursor?: number;
+  private flags = 0;
 
   constructor(options: Lz4StreamOptions = {}) {
     super(options.parallel ?? 2);
@@ -125,42 +154,60 @@ export class Lz4FrameDecoder extends OrderedParallelTransform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    this.pendingChunks.push(chunk);
-    this.pendingBytes += chunk.length;
-    if (this.buffer.length + this.pendingBytes < this.needed) return done();
-    this.buffer = Buffer.concat([this.buffer, ...this.pendingChunks]);
-    this.pendingChunks = [];
-    this.pendingBytes = 0;
+    this.input.push(chunk);
     this.nextFrame(done);
+  }
+
+  /** Length of the frame at the start of the input once complete, else undefined (state kept). */
+  private scan(): number | undefined {
+    const input = this.input;
+    if (this.cursor === undefined) {
+      if (input.length < 7) return undefined;
+      const magic = input.uint32At(0);
+      if ((magic & SKIPPABLE_MASK) === SKIPPABLE_MAGIC) {
+        if (input.length < 8) return undefined;
+        const size = 8 + input.uint32At(4);
+        return input.length >= size ? size : undefined;
+      }
+      if (magic !== FRAME_MAGIC) throw new Error(`not an LZ4 frame (magic 0x${magic.toString(16)})`);
+      this.flags = input.byteAt(4);
+      this.cursor = 4 + 2 + (this.flags & 0x08 ? 8 : 0) + (this.flags & 0x01 ? 4 : 0) + 1;
+    }
+    const blockChecksum = this.flags & 0x10 ? 4 : 0;
+    const contentChecksum = this.flags & 0x04 ? 4 : 0;
+    let cursor: number = this.cursor;
+    for (;;) {
+      if (input.length < cursor + 4) break;
+      const blockSize = input.uint32At(cursor) & 0x7fffffff;
+      if (blockSize === 0) {
+        const end = cursor + 4 + contentChecksum;
+        this.cursor = cursor;
+        return input.length >= end ? end : undefined;
+      }
+      const next: number = cursor + 4 + blockSize + blockChecksum;
+      if (input.length < next) break;
+      cursor = next;
+    }
+    this.cursor = cursor;
+    return undefined;
   }
 
   private nextFrame(done: TransformCallback): void {
     let length: number | undefined;
-    const need = { bytes: 0 };
     try {
-      length = frameLength(this.buffer, need);
+      length = this.scan();
     } catch (err) {
       return done(err as Error);
     }
-    if (length === undefined) {
-      this.needed = need.bytes;
-      return done();
-    }
-    this.needed = 7;
-    const frame = this.buffer.subarray(0, length);
-    this.buffer = this.buffer.subarray(length);
+    if (length === undefined) return done();
+    this.cursor = undefined;
+    const frame = this.input.take(length);
     const isSkippable = (frame.readUInt32LE(0) & SKIPPABLE_MASK) === SKIPPABLE_MAGIC;
-    this.submit(isSkippable ? Promise.resolve(Buffer.alloc(0)) : this.decode(Buffer.from(frame)), (err) => (err ? done(err) : this.nextFrame(done)));
+    this.submit(isSkippable ? Promise.resolve(Buffer.alloc(0)) : this.decode(frame), (err) => (err ? done(err) : this.nextFrame(done)));
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.pendingBytes) {
-      this.buffer = Buffer.concat([this.buffer, ...this.pendingChunks]);
-      this.pendingChunks = [];
-      this.pendingBytes = 0;
-      if (frameLength(this.buffer) !== undefined) return this.nextFrame((err) => (err ? done(err) : this._flush(done)));
-    }
-    if (this.buffer.length) return done(new Error(`LZ4 stream ends inside a frame (${this.buffer.length} bytes left)`));
+    if (this.input.length) return done(new Error(`LZ4 stream ends inside a frame (${this.input.length} bytes left)`));
     this.drainAll().then(() => done(), done);
   }
 }

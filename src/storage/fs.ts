@@ -106,7 +106,8 @@ export class FsStorage implements Storage {
 
   async get(key: string): Promise<Readable | undefined> {
     const path = this.pathOf(key);
-    const stream = createReadStream(path);
+    // 1 MiB reads: restores stream whole partitions through here.
+    const stream = createReadStream(path, { highWaterMark: 1024 * 1024 });
     return new Promise((resolve, reject) => {
       stream.once('open', () => resolve(stream));
       stream.once('error', (err) => (isMissing(err) ? resolve(undefined) : reject(this.fail('read', key, err))));

@@ -54,6 +54,6 @@ describe('streaming LZ4 frames', () => {
 
   test('frameLength needs the whole frame', () => {
     expect(frameLength(Buffer.from([0x04, 0x22]))).toBeUndefined();
-    expect(() => frameLength(Buffer.from('nope, not lz4'))).toThrow(/not an LZ4 frame/);
+    expect(() => frameLength(Buffer.from("nope, not lz4"))).toThrow(/not an LZ4 frame/);
   });
 });
