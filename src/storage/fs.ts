@@ -22,16 +22,20 @@ export class FsStorage implements Storage {
   }
 
   /**
-   * Run as root, new files and folders get the owner of the repository's root folder: otherwise a
-   * backup-push run by root would leave folders PostgreSQL's archive_command (as postgres) cannot
-   * write to.
+   * Run as root, new files and folders get the owner of the repository's root folder (or of its
+   * nearest existing parent when the repository is new): otherwise a backup-push run by root would
+   * leave folders PostgreSQL's archive_command (as postgres) cannot write to.
    */
   private ownerOfRoot(): Promise<Owner | undefined> {
     if (process.getuid?.() !== 0) return Promise.resolve(undefined);
-    return (this.owner ??= stat(this.root).then(
-      (info) => (info.uid === 0 ? undefined : { uid: info.uid, gid: info.gid }),
-      () => undefined,
-    ));
+    const find = async (): Promise<Owner | undefined> => {
+      for (let dir = this.root; ; dir = dirname(dir)) {
+        const info = await stat(dir).catch(() => undefined);
+        if (info) return info.uid === 0 ? undefined : { uid: info.uid, gid: info.gid };
+        if (dir === dirname(dir)) return undefined;
+      }
+    };
+    return (this.owner ??= find());
   }
 
   private pathOf(key: string): string {
