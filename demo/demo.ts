@@ -60,7 +60,7 @@ try {
   const copy = await clusterFromDataDirectory('15', target);
   clusters.push(copy);
   await copy.start();
-  while ((await copy.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r'))[0]!.r) await new Promise((r) => setTimeout(r, 100));
+  await copy.waitPromoted();
   const before = await fingerprint(source);
   const after = await fingerprint(copy);
   process.stdout.write(`source:   ${before}\nrestored: ${after}\n${before === after ? 'MATCH' : 'MISMATCH'}\n`);

@@ -1,12 +1,12 @@
 // Restoring one partition: storage -> sha256 of the stored bytes -> decompression -> tar extraction,
 // each file written with 'wx' (never through or over an existing entry), hashed as it is written and
 // checked against the manifest. Any mismatch is an IntegrityError naming the object or the file.
-import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { chmod, lchown, mkdir, symlink, utimes } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { HashCounter } from '../codec/hash-counter.js';
 import tar from 'tar-stream';
 import { decompressionStream } from '../codec/streams.js';
 import type { ReadMethod } from '../codec/compression.js';
@@ -58,20 +58,15 @@ async function writeEntry(header: tar.Header, body: Readable, ctx: ExtractContex
   const expected = ctx.files.get(header.name);
   if (!expected) throw new IntegrityError(`${where} holds ${header.name}, which the manifest does not list`, { hint: 'the backup is damaged or was altered' });
   await ensureParent(path, ctx.owner);
-  const hash = createHash('sha256');
-  let size = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _e, done) {
-      hash.update(chunk);
-      size += chunk.length;
-      ctx.onBytes?.(chunk.length);
-      ctx.releaser?.add(chunk.length);
-      done(null, chunk);
+  const tap = new HashCounter({
+    onChunk: (bytes) => {
+      ctx.onBytes?.(bytes);
+      ctx.releaser?.add(bytes);
     },
   });
   await pipeline(body, tap, createWriteStream(path, { flags: 'wx', mode: expected.mode & 0o777, highWaterMark: 8 * 1024 * 1024 }));
-  if (size !== expected.size || hash.digest('hex') !== expected.sha256) {
-    throw new IntegrityError(`${header.name} restored from ${where} does not match the manifest (size ${size}, expected ${expected.size}, or its sha256)`, {
+  if (tap.bytes !== expected.size || tap.digest() !== expected.sha256) {
+    throw new IntegrityError(`${header.name} restored from ${where} does not match the manifest (size ${tap.bytes}, expected ${expected.size}, or its sha256)`, {
       hint: 'the backup is damaged; remove the partly restored target and use another backup',
     });
   }
@@ -81,15 +76,7 @@ async function writeEntry(header: tar.Header, body: Readable, ctx: ExtractContex
 }
 
 export async function extractPartition(stored: Readable, partition: ManifestPartition, method: ReadMethod, ctx: ExtractContext, where: string): Promise<void> {
-  const storedHash = createHash('sha256');
-  let storedBytes = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _e, done) {
-      storedHash.update(chunk);
-      storedBytes += chunk.length;
-      done(null, chunk);
-    },
-  });
+  const tap = new HashCounter();
   const extract = tar.extract();
   const entries = (async () => {
     for await (const entry of extract) await writeEntry(entry.header, entry as unknown as Readable, ctx, where);
@@ -101,8 +88,8 @@ export async function extractPartition(stored: Readable, partition: ManifestPart
     if (err instanceof IntegrityError || (err as { code?: string }).code === 'RESTORE_TARGET_UNUSABLE') throw err;
     throw new IntegrityError(`${where} cannot be read: ${(err as Error).message}`, { hint: 'the stored object is damaged; use another backup', cause: err });
   }
-  if (storedBytes !== partition.storedSize || storedHash.digest('hex') !== partition.storedSha256) {
-    throw new IntegrityError(`${where} does not match its checksum in the manifest (${storedBytes} bytes, expected ${partition.storedSize})`, {
+  if (tap.bytes !== partition.storedSize || tap.digest() !== partition.storedSha256) {
+    throw new IntegrityError(`${where} does not match its checksum in the manifest (${tap.bytes} bytes, expected ${partition.storedSize})`, {
       hint: 'the stored object is damaged; remove the partly restored target and use another backup',
     });
   }

@@ -6,7 +6,8 @@
 // one that vanished is left out.
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
-import { pipeline, Transform } from 'node:stream';
+import { pipeline } from 'node:stream';
+import { HashCounter } from '../codec/hash-counter.js';
 import tar from 'tar-stream';
 import { compressionStream } from '../codec/streams.js';
 import { EXTENSIONS, type WriteMethod } from '../codec/compression.js';
@@ -29,28 +30,12 @@ export interface PartitionWriterOptions {
   shouldStop?: () => boolean;
 }
 
-class Counter extends Transform {
-  bytes = 0;
-  private readonly hash = createHash('sha256');
-  constructor(private readonly hashing: boolean) {
-    super();
-  }
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: (err?: Error | null, data?: Buffer) => void): void {
-    this.bytes += chunk.length;
-    if (this.hashing) this.hash.update(chunk);
-    done(null, chunk);
-  }
-  digest(): string {
-    return this.hash.digest('hex');
-  }
-}
-
 interface OpenPartition {
   number: number;
   key: string;
   pack: tar.Pack;
-  raw: Counter;
-  stored: Counter;
+  raw: HashCounter;
+  stored: HashCounter;
   upload: Promise<void>;
   files: number;
 }
@@ -90,8 +75,8 @@ export class PartitionWriter {
     const extension = EXTENSIONS[this.options.compression];
     const key = `${this.options.prefix}tar_partitions/part_${String(number).padStart(8, '0')}.tar${extension ? `.${extension}` : ''}`;
     const pack = tar.pack();
-    const raw = new Counter(false);
-    const stored = new Counter(true);
+    const raw = new HashCounter({ hashing: false });
+    const stored = new HashCounter();
     let failure: Error | undefined;
     const body = pipeline(pack, raw, compressionStream(this.options.compression), stored, (err) => {
       if (err) failure = err;

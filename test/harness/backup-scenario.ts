@@ -55,11 +55,7 @@ export async function createScenario(version: ClusterOptions['version'], repoEnv
       const copy = await clusterFromDataDirectory(version, target);
       restored.push(copy);
       await copy.start();
-      const until = Date.now() + 90_000;
-      while ((await copy.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r'))[0]!.r) {
-        if (Date.now() > until) throw new Error('recovery did not finish');
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await copy.waitPromoted();
       return copy;
     },
     async checksums(target) {

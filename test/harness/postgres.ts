@@ -132,6 +132,15 @@ export class TestCluster {
     }
   }
 
+  /** Waits until recovery has ended (the server was promoted at the end of the archive or its target). */
+  async waitPromoted(ms = 90_000): Promise<void> {
+    const until = Date.now() + ms;
+    while ((await this.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r'))[0]!.r) {
+      if (Date.now() > until) throw new Error('recovery did not finish');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
   /** Run SQL through the cluster's own socket or TCP as the postgres role. */
   connection(): { host: string; port: number; user: string; database: string } {
     return {

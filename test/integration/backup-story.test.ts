@@ -43,7 +43,7 @@ test('each backup-push records its own cluster and each restore holds that clust
     const copy = await clusterFromDataDirectory(version, target);
     restored.push(copy);
     await copy.start();
-    while ((await copy.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r'))[0]!.r) await new Promise((r) => setTimeout(r, 100));
+    await copy.waitPromoted();
     expect(await copy.query('SELECT name FROM whoami')).toEqual([{ name: `cluster ${version}` }]);
     const [copyId] = await copy.query<{ id: string }>('SELECT system_identifier::text AS id FROM pg_control_system()');
     expect(copyId!.id).toBe(id!.id);

@@ -161,11 +161,7 @@ describe('restore_command = pgward wal-fetch %f %p', () => {
     chownSync(join(backupDir, 'recovery.signal'), user.uid, user.gid);
     restored = await clusterFromDataDirectory('15', backupDir);
     await restored.start();
-    const until = Date.now() + 60_000;
-    while ((await restored.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r'))[0]!.r) {
-      if (Date.now() > until) throw new Error('recovery did not finish');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await restored.waitPromoted();
     const actual = await restored.query('SELECT count(*)::int AS n, sum(abalance)::bigint AS total, (SELECT answer FROM marker) AS answer FROM pgbench_accounts');
     expect(actual).toEqual(expected);
     const log = readFileSync(restored.logFile, 'utf8');

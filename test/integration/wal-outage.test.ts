@@ -135,11 +135,7 @@ describe('storage down during wal-fetch', () => {
 
     await s3.resume();
     await restored.start();
-    const until = Date.now() + 60_000;
-    while ((await restored.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r'))[0]!.r) {
-      if (Date.now() > until) throw new Error('recovery did not finish');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await restored.waitPromoted();
     expect(await restored.query('SELECT n FROM outage_marker')).toEqual([{ n: 7 }]);
   }, 180_000);
 });
