@@ -2,7 +2,7 @@
 // PgwardError, which is rendered as one line plus a HINT and mapped to its code's exit status.
 import type { Argv } from 'yargs';
 import { asPgwardError, UsageError } from '../errors/errors.js';
-import { createContext, type CommandContext, type GlobalArgs } from './context.js';
+import type { CommandContext, GlobalArgs } from './context.js';
 import { parseFastPath } from './fast-path.js';
 import { writeError } from './render-error.js';
 
@@ -71,6 +71,11 @@ const COMMANDS: CommandDefinition[] = [
     load: async () => (await import('./commands/backup-list.js')).backupListCommand.handler,
   },
   {
+    command: 'daemon [pgdata]',
+    describe: "serve the cluster's wal-push/wal-fetch over a Unix socket and archive .ready segments ahead",
+    load: async () => (await import('./commands/daemon.js')).daemonCommand.handler,
+  },
+  {
     command: 'repo-info',
     describe: 'show which cluster the repository belongs to (its pgward.json stamp)',
     load: async () => (await import('./commands/repo-info.js')).repoInfoCommand.handler,
@@ -103,11 +108,15 @@ function globalOptions(cli: Argv): Argv {
     .option('tablespace-map', { type: 'string', array: true, describe: 'backup-fetch: OID=DIR or OLDDIR=NEWDIR, repeatable' })
     .option('archive', { type: 'boolean', describe: "backup-fetch: --no-archive sets archive_mode = off in the restored cluster (a test restore must not archive into the source's repository)" })
     .option('owner', { type: 'string', describe: 'backup-fetch as root: OS user to own the restored files (default postgres)' })
+    .option('socket', { type: 'string', describe: 'daemon: socket path (default /run/pgward/<instance>.sock)' })
+    .option('concurrency', { type: 'number', describe: 'daemon: uploads in parallel (default 4)' })
     .option('all', { type: 'boolean', describe: 'backup-list: also incomplete backups' })
     .option('fast-checkpoint', { type: 'boolean', describe: 'backup-push: ask for an immediate checkpoint instead of a spread one' });
 }
 
 async function runCommand(definition: CommandDefinition, args: Record<string, unknown>): Promise<void> {
+  // Loaded here, not at the top: the daemon fast path of wal-push must not pay for pino.
+  const { createContext } = await import('./context.js');
   const ctx = createContext(args as GlobalArgs, definition.command.split(' ')[0]!, process.env, definition.quiet ? 'warn' : 'info');
   const handler = await definition.load();
   await handler(ctx, args);
@@ -142,6 +151,11 @@ export async function main(argv: string[]): Promise<number> {
   const mode = { json: argv.includes('--json'), debug: argv.includes('--debug') };
   try {
     const fast = parseFastPath(argv);
+    if (fast) {
+      const { viaDaemon } = await import('./daemon-fast-path.js');
+      const status = await viaDaemon(fast);
+      if (status !== undefined) return status;
+    }
     const definition = fast && COMMANDS.find((c) => c.command.startsWith(`${fast.command} `));
     if (fast && definition) await runCommand(definition, fast.args);
     else await runWithYargs(argv);

@@ -1,0 +1,155 @@
+// pgward daemon: one per cluster. It verifies the cluster (PG_VERSION, pg_control) and the
+// repository stamp before it serves anything, then answers wal-push/wal-fetch over its socket with
+// warm storage clients and archives .ready segments ahead. It re-checks the identity when
+// postmaster.pid changes and the stamp every minute; on a mismatch it stops serving (every request
+// fails with exit 3/4, so archive_command keeps failing loudly and nothing is mixed in).
+import { realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import type { Server } from 'node:net';
+import { readClusterFiles, type ClusterFiles } from '../cluster/identity.js';
+import type { WriteMethod } from '../codec/compression.js';
+import { asPgwardError, ClusterIdentityError, PgwardError } from '../errors/errors.js';
+import type { Logger } from '../log/logger.js';
+import { ensureStamp, stampIdentityOf } from '../repo/stamp.js';
+import type { Storage } from '../storage/storage.js';
+import { fetchWalFile } from '../wal/wal-fetch.js';
+import type { Request, Response } from './protocol.js';
+import { notifySystemd, startWatchdog } from './sd-notify.js';
+import { listen } from './server.js';
+import { UploadAhead } from './upload-ahead.js';
+
+export interface DaemonOptions {
+  dataDirectory: string;
+  socketPath: string;
+  concurrency: number;
+  compression: WriteMethod;
+  openStorage(): Promise<Storage>;
+  log: Logger;
+  scanIntervalMs?: number;
+  stampIntervalMs?: number;
+  shutdownBoundMs?: number;
+}
+
+function failure(id: number, err: unknown): Response {
+  const e = asPgwardError(err);
+  return { v: 1, id, ok: false, code: e.code, exitCode: e.exitCode, message: e.message, hint: e.hint };
+}
+
+export class Daemon {
+  private cluster!: ClusterFiles;
+  private storage!: Storage;
+  private server?: Server;
+  private archiver!: UploadAhead;
+  private refusal?: PgwardError;
+  private pidStamp = '';
+  private timers: NodeJS.Timeout[] = [];
+  private stopWatchdog: () => void = () => undefined;
+  private served = 0;
+
+  constructor(private readonly options: DaemonOptions) {}
+
+  private get log(): Logger {
+    return this.options.log;
+  }
+
+  /** Identity and stamp: throws (refusing to start) on a mismatch. */
+  async start(): Promise<void> {
+    this.cluster = await readClusterFiles(this.options.dataDirectory);
+    this.storage = await this.options.openStorage();
+    await ensureStamp(this.storage, stampIdentityOf(this.cluster));
+    this.pidStamp = await this.postmasterPidStamp();
+    const walDirectory = join(this.cluster.dataDirectory, 'pg_wal');
+    this.archiver = new UploadAhead(() => ({ storage: this.storage, cluster: this.cluster, compression: this.options.compression, log: this.log }), walDirectory, this.options.concurrency, this.log);
+    this.server = await listen(this.options.socketPath, (request) => this.handle(request), this.log);
+    this.archiver.start(this.options.scanIntervalMs ?? 200);
+    this.timers.push(setInterval(() => void this.recheckIdentity(), 5000), setInterval(() => void this.recheckStamp(), this.options.stampIntervalMs ?? 60_000));
+    for (const timer of this.timers) timer.unref();
+    this.stopWatchdog = startWatchdog(() => this.refusal === undefined);
+    notifySystemd('READY=1');
+    this.log.info({ socket: this.options.socketPath, dataDirectory: this.cluster.dataDirectory, repository: this.storage.location }, `serving cluster ${this.cluster.name} on ${this.options.socketPath}`);
+  }
+
+  private async postmasterPidStamp(): Promise<string> {
+    const info = await stat(join(this.cluster.dataDirectory, 'postmaster.pid')).catch(() => undefined);
+    return info ? `${info.ino}:${info.mtimeMs}` : 'none';
+  }
+
+  private async recheckIdentity(): Promise<void> {
+    const now = await this.postmasterPidStamp();
+    if (now === this.pidStamp) return;
+    this.pidStamp = now;
+    try {
+      const files = await readClusterFiles(this.options.dataDirectory);
+      if (files.systemIdentifier !== this.cluster.systemIdentifier || files.pgMajor !== this.cluster.pgMajor) {
+        this.refuse(new ClusterIdentityError(`the cluster in ${files.dataDirectory} changed: system identifier ${files.systemIdentifier} (PostgreSQL ${files.pgMajor}), the daemon started for ${this.cluster.systemIdentifier}`, { hint: 'restart the daemon for the new cluster (and give it its own repository)' }));
+      } else {
+        this.log.info({ postmasterPid: now }, 'postmaster.pid changed; the cluster is still the same');
+      }
+    } catch (err) {
+      this.log.warn({ err: { message: (err as Error).message } }, 'cannot re-read the cluster identity');
+    }
+  }
+
+  private async recheckStamp(): Promise<void> {
+    try {
+      await ensureStamp(this.storage, stampIdentityOf(this.cluster));
+    } catch (err) {
+      const e = asPgwardError(err);
+      if (e.code === 'REPO_IDENTITY_MISMATCH') this.refuse(e);
+    }
+  }
+
+  private refuse(reason: PgwardError): void {
+    if (!this.refusal) this.log.error({ code: reason.code }, `no longer serving: ${reason.message}`);
+    this.refusal = reason;
+  }
+
+  private async inCluster(dataDirectory: string): Promise<boolean> {
+    return (await realpath(dataDirectory).catch(() => dataDirectory)) === this.cluster.dataDirectory;
+  }
+
+  async handle(request: Request): Promise<Response> {
+    if (request.op === 'ping') return { v: 1, id: request.id, ok: true, status: 'pong' };
+    if (this.refusal) return failure(request.id, this.refusal);
+    if (!(await this.inCluster(request.dataDirectory))) {
+      return failure(request.id, new ClusterIdentityError(`this daemon serves ${this.cluster.dataDirectory}, not ${request.dataDirectory}`, { hint: 'PGWARD_DAEMON_SOCKET points at another cluster’s daemon' }));
+    }
+    const log = this.log.child({ op: request.op });
+    try {
+      if (request.op === 'wal-push') {
+        if (!isAbsolute(request.path)) throw new ClusterIdentityError('the daemon needs an absolute path');
+        const outcome = await this.archiver.push(request.path);
+        this.served++;
+        log.debug({ segment: request.path, status: outcome.status }, 'served wal-push');
+        return { v: 1, id: request.id, ok: true, status: outcome.status };
+      }
+      await fetchWalFile({ storage: this.storage, systemIdentifier: this.cluster.systemIdentifier, log }, request.segment, request.destination);
+      this.served++;
+      return { v: 1, id: request.id, ok: true, status: 'restored' };
+    } catch (err) {
+      return failure(request.id, err);
+    }
+  }
+
+  /** SIGHUP: settings may have changed (repository, credentials): reopen the storage. */
+  async reload(): Promise<void> {
+    const next = await this.options.openStorage();
+    await ensureStamp(next, stampIdentityOf(this.cluster));
+    const previous = this.storage;
+    this.storage = next;
+    previous.close();
+    this.refusal = undefined;
+    this.log.info({ repository: next.location }, 'settings reloaded');
+  }
+
+  /** SIGTERM: stop accepting, let uploads in flight finish within the bound, close. */
+  async stop(): Promise<void> {
+    notifySystemd('STOPPING=1');
+    this.stopWatchdog();
+    for (const timer of this.timers) clearInterval(timer);
+    this.server?.close();
+    await this.archiver?.stop(this.options.shutdownBoundMs ?? 30_000);
+    this.storage?.close();
+    this.log.info({ served: this.served }, 'daemon stopped');
+  }
+}
