@@ -14,15 +14,17 @@ export interface FastCommand {
 }
 
 export function parseFastPath(argv: readonly string[]): FastCommand | undefined {
-  const command = argv[0];
-  const names = command === undefined ? undefined : POSITIONALS[command];
-  if (!command || !names) return undefined;
+  let command: string | undefined;
   const args: Record<string, unknown> = {};
   const positionals: string[] = [];
-  for (let i = 1; i < argv.length; i++) {
+  // Flags may come before the command too: pgward --config FILE wal-push %p
+  for (let i = 0; i < argv.length; i++) {
     const token = argv[i]!;
     if (!token.startsWith('--')) {
-      positionals.push(token);
+      if (command === undefined) {
+        if (!(token in POSITIONALS)) return undefined;
+        command = token;
+      } else positionals.push(token);
       continue;
     }
     const [name, inline] = token.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
@@ -33,7 +35,8 @@ export function parseFastPath(argv: readonly string[]): FastCommand | undefined 
       args[name] = value;
     } else return undefined;
   }
-  if (positionals.length !== names.length) return undefined;
+  const names = command === undefined ? undefined : POSITIONALS[command];
+  if (!command || !names || positionals.length !== names.length) return undefined;
   names.forEach((name, i) => (args[name] = positionals[i]));
   return { command, args };
 }

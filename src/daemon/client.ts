@@ -4,12 +4,22 @@
 import { createConnection } from 'node:net';
 import { encodeFrame, FrameReader, parseResponse, type Request, type Response } from './protocol.js';
 
-export function callDaemon(socketPath: string, request: Request, timeoutMs: number): Promise<Response | undefined> {
+export async function callDaemon(socketPath: string, request: Request, timeoutMs: number): Promise<Response | undefined> {
+  // EAGAIN: the daemon's accept queue is full for a moment; that is not "no daemon".
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const result = await callOnce(socketPath, request, timeoutMs);
+    if (result !== 'busy') return result;
+    await new Promise((resolve) => setTimeout(resolve, 10 + attempt * 10));
+  }
+  return undefined;
+}
+
+function callOnce(socketPath: string, request: Request, timeoutMs: number): Promise<Response | undefined | 'busy'> {
   return new Promise((resolve) => {
     const socket = createConnection(socketPath);
     const reader = new FrameReader();
     let settled = false;
-    const finish = (value: Response | undefined): void => {
+    const finish = (value: Response | undefined | 'busy'): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -26,7 +36,7 @@ export function callDaemon(socketPath: string, request: Request, timeoutMs: numb
         finish(undefined);
       }
     });
-    socket.once('error', () => finish(undefined));
+    socket.once('error', (err: NodeJS.ErrnoException) => finish(err.code === 'EAGAIN' ? 'busy' : undefined));
     socket.once('close', () => finish(undefined));
   });
 }

@@ -24,8 +24,10 @@ export async function listen(path: string, handle: (request: Request) => Promise
   await mkdir(dirname(path), { recursive: true, mode: 0o755 });
   if (await socketInUse(path)) throw new Error(`another daemon already listens on ${path}`);
   await unlink(path).catch(() => undefined);
-  const server = createServer((socket: Socket) => {
+  const server = createServer({ allowHalfOpen: true }, (socket: Socket) => {
     const reader = new FrameReader();
+    let pending = 0;
+    let ended = false;
     socket.setTimeout(IDLE_MS, () => socket.destroy());
     socket.on('error', () => undefined);
     const refuse = (message: string): void => {
@@ -48,21 +50,29 @@ export async function listen(path: string, handle: (request: Request) => Promise
           if (err instanceof ProtocolError) return refuse(err.message);
           throw err;
         }
-        handle(request).then(
-          (response) => socket.writable && socket.write(encodeFrame(response)),
-          (err: Error) => socket.writable && socket.write(encodeFrame({ v: 1, id: request.id, ok: false, code: 'INTERNAL', exitCode: 70, message: err.message })),
-        );
+        pending++;
+        handle(request)
+          .then(
+            (response) => socket.writable && socket.write(encodeFrame(response)),
+            (err: Error) => socket.writable && socket.write(encodeFrame({ v: 1, id: request.id, ok: false, code: 'INTERNAL', exitCode: 70, message: err.message })),
+          )
+          .finally(() => {
+            // A client may half-close right after its request: answer before closing.
+            if (--pending === 0 && ended) socket.end();
+          });
       }
     });
     socket.on('end', () => {
       if (reader.pendingBytes > 0) log.warn({ bytes: reader.pendingBytes }, 'truncated frame on the daemon socket');
-      socket.end();
+      ended = true;
+      if (pending === 0) socket.end();
     });
   });
   server.maxConnections = 4096;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(path, () => resolve());
+    // A deep backlog: archive_command bursts (and the 1,000-client test) must not see EAGAIN.
+    server.listen({ path, backlog: 4096 }, () => resolve());
   });
   await chmod(path, 0o600);
   return server;

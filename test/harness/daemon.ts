@@ -1,0 +1,45 @@
+// Starts `pgward daemon` for a test cluster as the postgres user, on a socket under TEST_ROOT, and
+// waits until it answers a ping.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { callDaemon } from '../../src/daemon/client.js';
+import { osUser } from './os-user.js';
+import { PGWARD_BIN } from './paths.js';
+
+export interface TestDaemon {
+  child: ChildProcess;
+  socket: string;
+  exited: Promise<number | null>;
+  output(): string;
+  stop(): Promise<number | null>;
+}
+
+export async function startDaemon(dataDirectory: string, configFile: string, socket: string): Promise<TestDaemon> {
+  const user = osUser('postgres');
+  const child = spawn(process.execPath, [PGWARD_BIN, 'daemon', dataDirectory, '--config', configFile, '--socket', socket], {
+    uid: user.uid,
+    gid: user.gid,
+    env: { PATH: process.env.PATH ?? '', HOME: '/tmp' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let output = '';
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const daemon: TestDaemon = {
+    child,
+    socket,
+    exited,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+  const until = Date.now() + 15_000;
+  for (;;) {
+    if (child.exitCode !== null) return daemon;
+    const pong = await callDaemon(socket, { v: 1, id: 1, op: 'ping' }, 500);
+    if (pong?.ok) return daemon;
+    if (Date.now() > until) throw new Error(`daemon did not start: ${output}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

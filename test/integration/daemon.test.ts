@@ -1,0 +1,158 @@
+// The daemon as a service: PostgreSQL archives through it (byte-exact, nothing failed), stopping it
+// mid-run loses nothing because archive_command falls back to working alone, a restart resumes;
+// 1,000 concurrent clients and garbage on the socket neither crash it nor get anything acknowledged;
+// a daemon pointed at another cluster's repository refuses to start.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { connect } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ListObjectsV2Command, GetObjectCommand } from '@aws-sdk/client-s3';
+import { execa } from 'execa';
+import { archiveSettings, switchWal, waitArchived, writePgwardConfig } from '../harness/archiving.js';
+import { startDaemon, type TestDaemon } from '../harness/daemon.js';
+import { PG_BIN_DIRS } from '../harness/paths.js';
+import { createCluster, postgresOwnedDir, type TestCluster } from '../harness/postgres.js';
+import { startS3rver, type TestS3Server } from '../harness/s3rver.js';
+import { callDaemon } from '../../src/daemon/client.js';
+import { encodeFrame } from '../../src/daemon/protocol.js';
+
+let s3: TestS3Server;
+let cluster: TestCluster;
+let configFile: string;
+let socket: string;
+let daemon: TestDaemon | undefined;
+
+async function keys(prefix: string): Promise<string[]> {
+  const client = s3.client();
+  const out: string[] = [];
+  try {
+    let token: string | undefined;
+    do {
+      const page = await client.send(new ListObjectsV2Command({ Bucket: 'daemon', Prefix: prefix, ContinuationToken: token }));
+      out.push(...(page.Contents ?? []).map((c) => c.Key!));
+      token = page.NextContinuationToken;
+    } while (token);
+  } finally {
+    client.destroy();
+  }
+  return out.sort();
+}
+
+beforeAll(async () => {
+  s3 = await startS3rver();
+  await s3.createBucket('daemon');
+  const dir = postgresOwnedDir('daemon-sock-');
+  chmodSync(dir, 0o755);
+  socket = join(dir, 'd.sock');
+  configFile = writePgwardConfig({ ...s3.env('daemon', 'pg15'), PGWARD_DAEMON_SOCKET: socket });
+  cluster = await createCluster({ version: '15', extraConfig: archiveSettings(configFile) });
+  daemon = await startDaemon(cluster.dataDirectory, configFile, socket);
+}, 60_000);
+
+afterAll(async () => {
+  await daemon?.stop();
+  await cluster?.destroy();
+  await s3?.stop();
+});
+
+function pgbench(args: string[]) {
+  const conn = cluster.connection();
+  return execa(join(PG_BIN_DIRS['15']!, 'pgbench'), ['-h', conn.host, '-p', String(conn.port), '-U', 'postgres', ...args, 'postgres']);
+}
+
+describe('archiving through the daemon', () => {
+  test('a pgbench run is archived through the daemon, failed_count 0, every object byte-exact', async () => {
+    await pgbench(['-i', '-s', '5', '-q']);
+    const last = await switchWal(cluster);
+    const stats = await waitArchived(cluster, last);
+    expect(stats.failed).toBe(0);
+    const walDir = join(cluster.dataDirectory, 'pg_wal');
+    const done = readdirSync(join(walDir, 'archive_status')).filter((f) => f.endsWith('.done')).map((f) => f.slice(0, -5));
+    expect(await keys('pg15/wal_005/')).toEqual(done.map((n) => `pg15/wal_005/${n}.lz4`).sort());
+    const client = s3.client();
+    try {
+      for (const name of done.filter((n) => /^[0-9A-F]{24}$/.test(n))) {
+        const out = await client.send(new GetObjectCommand({ Bucket: 'daemon', Key: `pg15/wal_005/${name}.lz4` }));
+        const { stdout } = await execa('lz4', ['-d', '-c'], { input: Buffer.from(await out.Body!.transformToByteArray()), encoding: 'buffer', stripFinalNewline: false });
+        expect(Buffer.compare(Buffer.from(stdout), readFileSync(join(walDir, name)))).toBe(0);
+      }
+    } finally {
+      client.destroy();
+    }
+  }, 120_000);
+
+  test('stopping the daemon mid-run loses nothing (archive_command falls back); a restart resumes', async () => {
+    const load = pgbench(['-T', '4', '-c', '2', '-n']);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await daemon!.stop()).toBe(0);
+    // The first test's segments went through the daemon: it counts the requests it served.
+    const served = Number(/"served":(\d+)/.exec(daemon!.output())?.[1] ?? 0);
+    expect(served).toBeGreaterThan(0);
+    await load;
+    const whileStopped = await switchWal(cluster);
+    const stats = await waitArchived(cluster, whileStopped);
+    expect(stats.failed).toBe(0);
+    daemon = await startDaemon(cluster.dataDirectory, configFile, socket);
+    const after = await switchWal(cluster);
+    expect((await waitArchived(cluster, after)).failed).toBe(0);
+    const done = readdirSync(join(cluster.dataDirectory, 'pg_wal', 'archive_status')).filter((f) => f.endsWith('.done')).map((f) => f.slice(0, -5));
+    const archived = await keys('pg15/wal_005/');
+    for (const name of done) expect(archived).toContain(`pg15/wal_005/${name}.lz4`);
+  }, 120_000);
+});
+
+describe('the socket under abuse', () => {
+  function rawExchange(payload: Buffer, end = true): Promise<Buffer> {
+    return new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      const s = connect(socket);
+      s.on('data', (c: Buffer) => chunks.push(c));
+      s.on('error', () => resolve(Buffer.concat(chunks)));
+      s.on('close', () => resolve(Buffer.concat(chunks)));
+      s.on('connect', () => (end ? s.end(payload) : s.write(payload)));
+      setTimeout(() => s.destroy(), 3000);
+    });
+  }
+
+  test('1,000 concurrent clients are all answered', async () => {
+    const answers = await Promise.all(Array.from({ length: 1000 }, (_, i) => callDaemon(socket, { v: 1, id: i + 1, op: 'ping' }, 20_000)));
+    expect(answers.filter((a) => a?.ok).length).toBe(1000);
+  }, 60_000);
+
+  test('garbage, truncated and oversized frames: nothing acknowledged, nothing stored, the daemon lives on', async () => {
+    const before = await keys('pg15/');
+    const truncated = Buffer.alloc(4);
+    truncated.writeUInt32BE(100, 0);
+    const oversized = Buffer.alloc(4);
+    oversized.writeUInt32BE(10 * 1024 * 1024, 0);
+    const fakePush = encodeFrame({ v: 1, id: 5, op: 'wal-push', dataDirectory: cluster.dataDirectory, path: '/etc/passwd' });
+    const payloads = [randomBytes(5000), Buffer.concat([truncated, Buffer.from('{"v":1')]), oversized, encodeFrame({ hello: 'world' }), Buffer.from('GET / HTTP/1.1\r\n\r\n')];
+    for (const payload of payloads) {
+      const reply = await rawExchange(payload);
+      expect(reply.toString()).not.toMatch(/"ok":true/);
+    }
+    const pushReply = (await rawExchange(fakePush)).toString();
+    expect(pushReply).toMatch(/"ok":false/);
+    expect(await keys('pg15/')).toEqual(before);
+    expect((await callDaemon(socket, { v: 1, id: 9, op: 'ping' }, 5000))?.ok).toBe(true);
+    expect(daemon!.child.exitCode).toBeNull();
+  }, 60_000);
+
+  test('a request for another data directory is refused (exit 3)', async () => {
+    const reply = await callDaemon(socket, { v: 1, id: 3, op: 'wal-push', dataDirectory: '/var/lib/postgresql/15/main', path: '/x/pg_wal/000000010000000000000001' }, 5000);
+    expect(reply).toMatchObject({ ok: false, exitCode: 3 });
+  });
+});
+
+test("a daemon pointed at another cluster's repository refuses to start", async () => {
+  const other = await createCluster({ version: '17' });
+  try {
+    const dir = postgresOwnedDir('daemon-sock2-');
+    const otherDaemon = await startDaemon(other.dataDirectory, configFile, join(dir, 'o.sock'));
+    expect(await otherDaemon.exited).toBe(4);
+    expect(otherDaemon.output()).toMatch(/belongs to cluster/);
+  } finally {
+    await other.destroy();
+  }
+}, 60_000);
