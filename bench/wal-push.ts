@@ -2,7 +2,8 @@
 // postgres user in the data directory, on real 16 MiB segments written by pgbench. Measured against
 // the filesystem repository and against s3rver on loopback, beside `node -e 0` (the floor for any
 // one-process-per-segment Node tool on this machine). Usage: npm run bench:wal-push [-- SEGMENTS]
-import { mkdirSync, readdirSync } from 'node:fs';
+import { chownSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { callDaemon } from '../src/daemon/client.js';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { osUser } from '../test/harness/os-user.js';
@@ -10,6 +11,8 @@ import { PG_BIN_DIRS, PGWARD_BIN, TEST_ROOT } from '../test/harness/paths.js';
 import { createCluster, postgresOwnedDir } from '../test/harness/postgres.js';
 import { startS3rver } from '../test/harness/s3rver.js';
 import { stopStrayServers } from '../test/harness/strays.js';
+import { startDaemon } from '../test/harness/daemon.js';
+import { writePgwardConfig } from '../test/harness/archiving.js';
 
 const COUNT = Number(process.argv[2] ?? 50);
 const user = osUser('postgres');
@@ -58,6 +61,43 @@ try {
       ms.push(await time(() => execa(process.execPath, [PGWARD_BIN, 'wal-push', `pg_wal/${segment}`], { ...runAs, env: { PATH: process.env.PATH ?? '', HOME: '/tmp', ...env } })));
     }
     results.push(`wal-push to ${name.padEnd(10)} ${stats(ms)}`);
+  }
+  // The same segments through the daemon, into fresh repositories.
+  const daemonTargets: Array<[string, Record<string, string>]> = [
+    ['filesystem', { PGWARD_REPO: `file://${postgresOwnedDir('bench-repo-d-')}/repo` }],
+    ['s3rver', s3.env('bench', 'wal-daemon')],
+  ];
+  for (const [name, env] of daemonTargets) {
+    const socket = join(postgresOwnedDir('bench-sock-'), 'd.sock');
+    const config = writePgwardConfig({ ...env, PGWARD_DAEMON_SOCKET: socket });
+    const daemon = await startDaemon(cluster.dataDirectory, config, socket);
+    const ms: number[] = [];
+    try {
+      // A backlog: mark the segments .ready as PostgreSQL would, and time how long the daemon takes to
+      // have all of them stored and verified (it reports that by answering wal-push from its cache).
+      const statusDir = join(walDir, 'archive_status');
+      const drainStart = process.hrtime.bigint();
+      for (const segment of chosen) {
+        writeFileSync(join(statusDir, `${segment}.ready`), '');
+        chownSync(join(statusDir, `${segment}.ready`), user.uid, user.gid);
+      }
+      for (const segment of chosen) {
+        for (;;) {
+          const reply = await callDaemon(socket, { v: 1, id: 1, op: 'wal-push', dataDirectory: cluster.dataDirectory, path: join(walDir, segment) }, 60_000);
+          if (reply?.ok) break;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+      const drainMs = Number(process.hrtime.bigint() - drainStart) / 1e6;
+      results.push(`daemon drains a ${chosen.length}-segment backlog to ${name.padEnd(10)} in ${(drainMs / 1000).toFixed(2)} s`);
+      for (const segment of chosen) {
+        ms.push(await time(() => execa(process.execPath, [PGWARD_BIN, '--config', config, 'wal-push', `pg_wal/${segment}`], { ...runAs, env: { PATH: process.env.PATH ?? '', HOME: '/tmp' } })));
+      }
+    } finally {
+      await daemon.stop();
+    }
+    results.push(`archive_command via daemon, segment already uploaded ahead, ${name.padEnd(10)} ${stats(ms)}`);
+    for (const segment of chosen) rmSync(join(walDir, 'archive_status', `${segment}.ready`), { force: true });
   }
   process.stdout.write(`${results.join('\n')}\n`);
 } finally {
