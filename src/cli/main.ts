@@ -76,6 +76,11 @@ const COMMANDS: CommandDefinition[] = [
     load: async () => (await import('./commands/daemon.js')).daemonCommand.handler,
   },
   {
+    command: 'install-units',
+    describe: 'install the systemd units (pgward@, pgward-backup@ and its timer) with this installation’s paths',
+    load: async () => (await import('./commands/install-units.js')).installUnitsCommand.handler,
+  },
+  {
     command: 'repo-info',
     describe: 'show which cluster the repository belongs to (its pgward.json stamp)',
     load: async () => (await import('./commands/repo-info.js')).repoInfoCommand.handler,
@@ -92,6 +97,13 @@ function globalOptions(cli: Argv): Argv {
     .option('config', { type: 'string', describe: 'config file of KEY=VALUE lines (default /etc/pgward/pgward.conf)' })
     .option('repo', { type: 'string', describe: 'repository URL: s3://bucket/prefix or file:///path' })
     .option('s3-prefix', { type: 'string', describe: 'wal-e name of --repo', hidden: true })
+    // wal-e's flags, accepted so existing wal-e command lines keep working; pgward sizes its own
+    // parallelism and has no wal-e-style rate limit or terse mode.
+    .option('terse', { type: 'boolean', hidden: true })
+    .option('pool-size', { type: 'number', hidden: true })
+    .option('cluster-read-rate-limit', { type: 'number', hidden: true })
+    .option('prefetch', { type: 'number', hidden: true })
+    .option('aws-instance-profile', { type: 'boolean', hidden: true, describe: 'wal-e: use the instance profile (pgward: the default AWS chain when no keys are set)' })
     .option('s3-endpoint', { type: 'string', describe: 'S3-compatible endpoint URL' })
     .option('s3-region', { type: 'string', describe: 'S3 region' })
     .option('host', { type: 'string', describe: 'PostgreSQL host/socket directory (must agree with postmaster.pid)' })
@@ -110,6 +122,7 @@ function globalOptions(cli: Argv): Argv {
     .option('owner', { type: 'string', describe: 'backup-fetch as root: OS user to own the restored files (default postgres)' })
     .option('socket', { type: 'string', describe: 'daemon: socket path (default /run/pgward/<instance>.sock)' })
     .option('concurrency', { type: 'number', describe: 'daemon: uploads in parallel (default 4)' })
+    .option('dest', { type: 'string', describe: 'install-units: target folder (default /etc/systemd/system)' })
     .option('all', { type: 'boolean', describe: 'backup-list: also incomplete backups' })
     .option('fast-checkpoint', { type: 'boolean', describe: 'backup-push: ask for an immediate checkpoint instead of a spread one' });
 }
