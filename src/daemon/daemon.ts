@@ -17,6 +17,7 @@ import type { Request, Response } from './protocol.js';
 import { notifySystemd, startWatchdog } from './sd-notify.js';
 import { listen } from './server.js';
 import { UploadAhead } from './upload-ahead.js';
+import { Prefetcher } from './prefetch.js';
 
 export interface DaemonOptions {
   dataDirectory: string;
@@ -40,6 +41,8 @@ export class Daemon {
   private storage!: Storage;
   private server?: Server;
   private archiver!: UploadAhead;
+  private prefetcher!: Prefetcher;
+  private prefetchHits = 0;
   private refusal?: PgwardError;
   private pidStamp = '';
   private timers: NodeJS.Timeout[] = [];
@@ -60,6 +63,7 @@ export class Daemon {
     this.pidStamp = await this.postmasterPidStamp();
     const walDirectory = join(this.cluster.dataDirectory, 'pg_wal');
     this.archiver = new UploadAhead(() => ({ storage: this.storage, cluster: this.cluster, compression: this.options.compression, log: this.log }), walDirectory, this.options.concurrency, this.log);
+    this.prefetcher = new Prefetcher(walDirectory, 4, () => ({ storage: this.storage, systemIdentifier: this.cluster.systemIdentifier, log: this.log }));
     this.server = await listen(this.options.socketPath, (request) => this.handle(request), this.log);
     this.archiver.start(this.options.scanIntervalMs ?? 200);
     this.timers.push(setInterval(() => void this.recheckIdentity(), 5000), setInterval(() => void this.recheckStamp(), this.options.stampIntervalMs ?? 60_000));
@@ -123,7 +127,15 @@ export class Daemon {
         log.debug({ segment: request.path, status: outcome.status }, 'served wal-push');
         return { v: 1, id: request.id, ok: true, status: outcome.status };
       }
-      await fetchWalFile({ storage: this.storage, systemIdentifier: this.cluster.systemIdentifier, log }, request.segment, request.destination);
+      let size: number;
+      if (await this.prefetcher.take(request.segment, request.destination)) {
+        this.prefetchHits++;
+        size = (await stat(request.destination)).size;
+        log.debug({ segment: request.segment }, 'served from prefetch');
+      } else {
+        size = (await fetchWalFile({ storage: this.storage, systemIdentifier: this.cluster.systemIdentifier, log }, request.segment, request.destination)).size;
+      }
+      this.prefetcher.schedule(request.segment, size);
       this.served++;
       return { v: 1, id: request.id, ok: true, status: 'restored' };
     } catch (err) {
@@ -150,6 +162,6 @@ export class Daemon {
     this.server?.close();
     await this.archiver?.stop(this.options.shutdownBoundMs ?? 30_000);
     this.storage?.close();
-    this.log.info({ served: this.served }, 'daemon stopped');
+    this.log.info({ served: this.served, prefetchHits: this.prefetchHits }, 'daemon stopped');
   }
 }

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ListObjectsV2Command, GetObjectCommand } from '@aws-sdk/client-s3';
 import { execa } from 'execa';
@@ -62,8 +62,8 @@ function pgbench(args: string[]) {
 }
 
 describe('archiving through the daemon', () => {
-  test('a pgbench run is archived through the daemon, failed_count 0, every object byte-exact', async () => {
-    await pgbench(['-i', '-s', '5', '-q']);
+  test('a pgbench run of a few hundred MB of WAL is archived through the daemon, failed_count 0, every object byte-exact', async () => {
+    await pgbench(['-i', '-s', '20', '-q']);
     const last = await switchWal(cluster);
     const stats = await waitArchived(cluster, last);
     expect(stats.failed).toBe(0);
@@ -81,6 +81,30 @@ describe('archiving through the daemon', () => {
       client.destroy();
     }
   }, 120_000);
+
+  test('wal-fetch through the daemon prefetches the next segments and serves them by rename', async () => {
+    const walDir = join(cluster.dataDirectory, 'pg_wal');
+    const segments = readdirSync(join(walDir, 'archive_status'))
+      .filter((f) => /^[0-9A-F]{24}\.done$/.test(f))
+      .map((f) => f.slice(0, 24))
+      .sort();
+    const [first, second] = segments as [string, string];
+    const fetch = (segment: string, dest: string) =>
+      callDaemon(socket, { v: 1, id: 1, op: 'wal-fetch', dataDirectory: cluster.dataDirectory, segment, destination: join(walDir, dest) }, 30_000);
+    expect(await fetch(first, 'PGWARDTEST1')).toMatchObject({ ok: true, status: 'restored' });
+    const prefetched = join(walDir, '.pgward-prefetch', second);
+    const until = Date.now() + 20_000;
+    while (!existsSync(prefetched)) {
+      if (Date.now() > until) throw new Error('nothing prefetched');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(await fetch(second, 'PGWARDTEST2')).toMatchObject({ ok: true, status: 'restored' });
+    expect(existsSync(prefetched)).toBe(false);
+    expect(Buffer.compare(readFileSync(join(walDir, 'PGWARDTEST2')), readFileSync(join(walDir, second)))).toBe(0);
+    expect((await fetch('0000000100000000000000FF', 'PGWARDTEST3'))).toMatchObject({ ok: false, exitCode: 1 });
+    rmSync(join(walDir, 'PGWARDTEST1'));
+    rmSync(join(walDir, 'PGWARDTEST2'));
+  }, 60_000);
 
   test('stopping the daemon mid-run loses nothing (archive_command falls back); a restart resumes', async () => {
     const load = pgbench(['-T', '4', '-c', '2', '-n']);
@@ -145,14 +169,28 @@ describe('the socket under abuse', () => {
   });
 });
 
-test("a daemon pointed at another cluster's repository refuses to start", async () => {
-  const other = await createCluster({ version: '17' });
+test("two clusters, one daemon each: each archives only its own; a daemon pointed at the other's repository refuses to start", async () => {
+  const dir = postgresOwnedDir('daemon-sock2-');
+  const otherSocket = join(dir, 'o.sock');
+  const otherConfig = writePgwardConfig({ ...s3.env('daemon', 'pg17'), PGWARD_DAEMON_SOCKET: otherSocket });
+  const other = await createCluster({ version: '17', extraConfig: archiveSettings(otherConfig) });
+  let otherDaemon: TestDaemon | undefined;
   try {
-    const dir = postgresOwnedDir('daemon-sock2-');
-    const otherDaemon = await startDaemon(other.dataDirectory, configFile, join(dir, 'o.sock'));
-    expect(await otherDaemon.exited).toBe(4);
-    expect(otherDaemon.output()).toMatch(/belongs to cluster/);
+    const wrong = await startDaemon(other.dataDirectory, configFile, join(dir, 'wrong.sock'));
+    expect(await wrong.exited).toBe(4);
+    expect(wrong.output()).toMatch(/belongs to cluster/);
+
+    const before15 = await keys('pg15/');
+    otherDaemon = await startDaemon(other.dataDirectory, otherConfig, otherSocket);
+    const segment = await switchWal(other);
+    expect((await waitArchived(other, segment)).failed).toBe(0);
+    expect(await keys('pg17/')).toContain(`pg17/wal_005/${segment}.lz4`);
+    // Nothing of the 17 cluster went to the 15 cluster's prefix (the 15 cluster is idle here).
+    expect(await keys('pg15/')).toEqual(before15);
+    await otherDaemon.stop();
+    expect(Number(/"served":(\d+)/.exec(otherDaemon.output())?.[1] ?? 0)).toBeGreaterThan(0);
   } finally {
+    await otherDaemon?.stop();
     await other.destroy();
   }
-}, 60_000);
+}, 90_000);
