@@ -99,6 +99,54 @@ try {
     results.push(`archive_command via daemon, segment already uploaded ahead, ${name.padEnd(10)} ${stats(ms)}`);
     for (const segment of chosen) rmSync(join(walDir, 'archive_status', `${segment}.ready`), { force: true });
   }
+  // pgBackRest archive-push on the same segments (filesystem repository: its S3 needs TLS).
+  const statusDir = join(walDir, 'archive_status');
+  const markReady = (ready: boolean) => {
+    for (const segment of chosen) {
+      const path = join(statusDir, `${segment}.ready`);
+      if (ready) {
+        writeFileSync(path, '');
+        chownSync(path, user.uid, user.gid);
+      } else rmSync(path, { force: true });
+    }
+  };
+  const pgbackrestConfig = (async: boolean): string => {
+    const dir = postgresOwnedDir('bench-pgbackrest-');
+    for (const sub of ['repo', 'log', 'lock', 'spool']) {
+      mkdirSync(join(dir, sub));
+      chownSync(join(dir, sub), user.uid, user.gid);
+    }
+    const path = join(dir, 'pgbackrest.conf');
+    writeFileSync(path, `[global]\nrepo1-path=${dir}/repo\nlog-path=${dir}/log\nlock-path=${dir}/lock\nspool-path=${dir}/spool\ncompress-type=lz4\nlog-level-console=warn\n${async ? 'archive-async=y\nprocess-max=2\n' : ''}\n[bench]\npg1-path=${cluster.dataDirectory}\npg1-port=${cluster.port}\npg1-socket-path=${cluster.socketDirectory}\npg1-user=postgres\n`);
+    return path;
+  };
+  const sequence = async (command: (segment: string) => Promise<unknown>): Promise<{ ms: number[]; totalMs: number }> => {
+    const ms: number[] = [];
+    const started = process.hrtime.bigint();
+    for (const segment of chosen) ms.push(await time(() => command(segment)));
+    return { ms, totalMs: Number(process.hrtime.bigint() - started) / 1e6 };
+  };
+  for (const async of [false, true]) {
+    const config = pgbackrestConfig(async);
+    await execa('pgbackrest', [`--config=${config}`, '--stanza=bench', 'stanza-create'], { uid: user.uid, gid: user.gid });
+    if (async) markReady(true);
+    const run = await sequence((segment) => execa('pgbackrest', [`--config=${config}`, '--stanza=bench', 'archive-push', `pg_wal/${segment}`], runAs));
+    if (async) markReady(false);
+    results.push(`pgbackrest archive-push ${async ? 'async (process-max=2), 50 .ready' : 'sync'} to filesystem: ${stats(run.ms)}, ${chosen.length} calls in ${(run.totalMs / 1000).toFixed(2)} s`);
+  }
+  {
+    const socket = join(postgresOwnedDir('bench-sock-'), 'b.sock');
+    const config = writePgwardConfig({ PGWARD_REPO: `file://${postgresOwnedDir('bench-repo-b-')}/repo`, PGWARD_DAEMON_SOCKET: socket });
+    const daemon = await startDaemon(cluster.dataDirectory, config, socket);
+    try {
+      markReady(true);
+      const run = await sequence((segment) => execa(process.execPath, [PGWARD_BIN, '--config', config, 'wal-push', `pg_wal/${segment}`], { ...runAs, env: { PATH: process.env.PATH ?? '', HOME: '/tmp' } }));
+      markReady(false);
+      results.push(`pgward wal-push with daemon, 50 .ready, to filesystem: ${stats(run.ms)}, ${chosen.length} calls in ${(run.totalMs / 1000).toFixed(2)} s`);
+    } finally {
+      await daemon.stop();
+    }
+  }
   process.stdout.write(`${results.join('\n')}\n`);
 } finally {
   await cluster.destroy();
