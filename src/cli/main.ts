@@ -76,6 +76,11 @@ const COMMANDS: CommandDefinition[] = [
     load: async () => (await import('./commands/daemon.js')).daemonCommand.handler,
   },
   {
+    command: 'delete <rule> <target>',
+    describe: 'delete old backups and the WAL only they need: retain N | before NAME (dry run without --confirm)',
+    load: async () => (await import('./commands/delete.js')).deleteCommand.handler,
+  },
+  {
     command: 'install-units',
     describe: 'install the systemd units (pgward@, pgward-backup@ and its timer) with this installation’s paths',
     load: async () => (await import('./commands/install-units.js')).installUnitsCommand.handler,
@@ -123,6 +128,7 @@ function globalOptions(cli: Argv): Argv {
     .option('socket', { type: 'string', describe: 'daemon: socket path (default /run/pgward/<instance>.sock)' })
     .option('concurrency', { type: 'number', describe: 'daemon: uploads in parallel (default 4)' })
     .option('dest', { type: 'string', describe: 'install-units: target folder (default /etc/systemd/system)' })
+    .option('confirm', { type: 'boolean', describe: 'delete: really delete (otherwise a dry run)' })
     .option('all', { type: 'boolean', describe: 'backup-list: also incomplete backups' })
     .option('fast-checkpoint', { type: 'boolean', describe: 'backup-push: ask for an immediate checkpoint instead of a spread one' });
 }

@@ -1,7 +1,7 @@
 // Filesystem storage: one file per object under a root folder, written atomically and durably
 // (fs-durable.ts). Object bytes are stored as they are, so a WAL object can be read with `lz4 -d`.
 // User metadata lives in a hidden sidecar `.<name>.meta.json`; dot-files are never listed as objects.
-import { link, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { link, readdir, readFile, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -175,6 +175,16 @@ export class FsStorage implements Storage {
         dirs.add(dirname(path));
       } catch (err) {
         throw this.fail('delete', key, err);
+      }
+    }
+    // Folders left empty go too (an object store has no empty folders), up to the repository root.
+    for (const start of [...dirs].sort((a, b) => b.length - a.length)) {
+      for (let dir = start; dir.startsWith(`${this.root}/`); dir = dirname(dir)) {
+        try {
+          await rmdir(dir);
+        } catch {
+          break;
+        }
       }
     }
     for (const dir of dirs) await fsyncPath(dir).catch(() => undefined);

@@ -1,0 +1,53 @@
+// pgward delete [--confirm] retain N | before NAME (wal-e's syntax): without --confirm it only says
+// what it would delete.
+import { listBackups } from '../../backup/catalog.js';
+import { planRetention, RetentionError, type RetentionRule } from '../../backup/retention.js';
+import { UsageError } from '../../errors/errors.js';
+import { BACKUP_PREFIX, backupPrefix, sentinelKey, WAL_PREFIX } from '../../repo/layout.js';
+import { listArchivedWal } from '../../wal/wal-listing.js';
+import type { CommandContext } from '../context.js';
+import { printJson, printLines } from '../output.js';
+import { withStorage } from '../repository.js';
+
+function ruleOf(args: { rule?: string; target?: string }): RetentionRule {
+  if (args.rule === 'retain' && args.target && /^\d+$/.test(args.target)) return { kind: 'retain', count: Number(args.target) };
+  if (args.rule === 'before' && args.target) return { kind: 'before', name: args.target };
+  throw new UsageError('delete needs "retain N" or "before BACKUP_NAME"', { hint: 'e.g. pgward delete --confirm retain 7' });
+}
+
+export const deleteCommand = {
+  async handler(ctx: CommandContext, args: { rule?: string; target?: string; confirm?: boolean }): Promise<void> {
+    const rule = ruleOf(args);
+    await withStorage(ctx, async (storage, config) => {
+      const listing = await listBackups(storage);
+      const wal = await listArchivedWal(storage);
+      const walKeys: string[] = [];
+      for await (const item of storage.list(WAL_PREFIX)) walKeys.push(item.key);
+      let plan;
+      try {
+        plan = planRetention(listing, walKeys, rule, wal.segmentSize);
+      } catch (err) {
+        if (err instanceof RetentionError) throw new UsageError(err.message, { hint: 'pgward backup-list shows the backups' });
+        throw err;
+      }
+      if (args.confirm) {
+        for (const name of plan.deleteBackups) {
+          // The sentinel first: from here on the backup no longer lists as complete.
+          await storage.deleteMany([sentinelKey(name)]);
+          const keys: string[] = [];
+          for await (const item of storage.list(backupPrefix(name))) keys.push(item.key);
+          await storage.deleteMany(keys);
+        }
+        await storage.deleteMany(plan.deleteWal);
+        ctx.log.info({ repository: config.url, backups: plan.deleteBackups.length, walObjects: plan.deleteWal.length, walBoundary: plan.walBoundary }, 'deleted');
+      }
+      const result = { repository: config.url, dryRun: !args.confirm, ...plan };
+      if (ctx.json) return printJson(result);
+      printLines([
+        `${args.confirm ? 'deleted' : 'would delete (dry run; add --confirm)'}: ${plan.deleteBackups.length} backup(s), ${plan.deleteWal.length} WAL object(s) before ${plan.walBoundary ?? '-'}`,
+        ...plan.deleteBackups.map((name) => `  backup ${name}`),
+        `kept: ${plan.keep.join(', ') || 'none'} (under ${BACKUP_PREFIX})`,
+      ]);
+    });
+  },
+};
