@@ -3,9 +3,9 @@
 // identifier) and written under a temporary name, fsynced and renamed, so PostgreSQL never reads a
 // partial or foreign file. "Not in the archive" is a WalNotInArchiveError (exit 1); every other failure
 // is something else, because PostgreSQL takes exit 1 as the end of the archive.
-import { createHash, randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { rename, rm } from 'node:fs/promises';
+import { writeDurableTemp } from '../storage/fs-durable.js';
 import { decompressBuffer } from '../codec/buffer-codec.js';
 import { IntegrityError, RestoreTargetError, UsageError, WalNotInArchiveError } from '../errors/errors.js';
 import type { Logger } from '../log/logger.js';
@@ -28,18 +28,12 @@ export interface WalFetchOutcome {
 }
 
 async function writeAtomically(destination: string, data: Buffer): Promise<void> {
-  const temp = join(dirname(destination), `.${basename(destination)}.pgward-${randomBytes(4).toString('hex')}`);
+  let temp: string | undefined;
   try {
-    const handle = await open(temp, 'wx', 0o600);
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    temp = await writeDurableTemp(destination, data);
     await rename(temp, destination);
   } catch (err) {
-    await rm(temp, { force: true });
+    if (temp) await rm(temp, { force: true });
     const code = (err as NodeJS.ErrnoException).code;
     throw new RestoreTargetError(`cannot write ${destination}: ${code ?? String(err)}`, {
       hint: 'restore_command must run as the cluster owner, with %p relative to the data directory',

@@ -2,6 +2,8 @@
 // postgres user, with the settings in a config file (as a DBA would keep them in /etc/pgward).
 import { chownSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execa } from 'execa';
+import { PG_BIN_DIRS } from './paths.js';
 import { osUser } from './os-user.js';
 import { PGWARD_BIN } from './paths.js';
 import { postgresOwnedDir, type TestCluster } from './postgres.js';
@@ -46,4 +48,13 @@ export async function switchWal(cluster: TestCluster): Promise<string> {
   await cluster.query('CREATE TABLE IF NOT EXISTS pgward_switch (at timestamptz); INSERT INTO pgward_switch VALUES (now())');
   const [row] = await cluster.query<{ name: string }>('SELECT pg_walfile_name(pg_switch_wal()) AS name');
   return row!.name;
+}
+
+/** A base backup without WAL (pg_basebackup -X none, Debian's 15): it can only recover from the archive. */
+export async function baseBackupWithoutWal(cluster: TestCluster): Promise<string> {
+  const user = osUser('postgres');
+  const target = join(postgresOwnedDir('restore-'), 'data');
+  const conn = cluster.connection();
+  await execa(join(PG_BIN_DIRS['15']!, 'pg_basebackup'), ['-h', conn.host, '-p', String(conn.port), '-U', 'postgres', '-D', target, '-X', 'none', '-c', 'fast'], { uid: user.uid, gid: user.gid });
+  return target;
 }

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, writeFileSync, appendFileSync, chownSync, co
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { execa } from 'execa';
-import { archiveSettings, pgwardCommand, switchWal, waitArchived, writePgwardConfig } from '../harness/archiving.js';
+import { archiveSettings, baseBackupWithoutWal, pgwardCommand, switchWal, waitArchived, writePgwardConfig } from '../harness/archiving.js';
 import { runPgward } from '../harness/cli.js';
 import { expectCleanError } from '../harness/expect-error.js';
 import { osUser } from '../harness/os-user.js';
@@ -68,13 +68,7 @@ afterAll(async () => {
 
 describe('archive_command = pgward wal-push %p', () => {
   test('a base backup without WAL (-X none) is taken first, to be recovered from the archive later', async () => {
-    const user = osUser('postgres');
-    backupDir = join(postgresOwnedDir('restore-'), 'data');
-    const conn = source.connection();
-    await execa(join(PG_BIN_DIRS['15']!, 'pg_basebackup'), ['-h', conn.host, '-p', String(conn.port), '-U', 'postgres', '-D', backupDir, '-X', 'none', '-c', 'fast'], {
-      uid: user.uid,
-      gid: user.gid,
-    });
+    backupDir = await baseBackupWithoutWal(source);
     expect(readdirSync(join(backupDir, 'pg_wal')).filter((f) => /^[0-9A-F]{24}$/.test(f))).toEqual([]);
   }, 60_000);
 

@@ -6,11 +6,9 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { appendFileSync, chownSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { execa } from 'execa';
-import { archiveSettings, pgwardCommand, switchWal, waitArchived, writePgwardConfig } from '../harness/archiving.js';
+import { archiveSettings, baseBackupWithoutWal, pgwardCommand, switchWal, waitArchived, writePgwardConfig } from '../harness/archiving.js';
 import { runPgward } from '../harness/cli.js';
 import { osUser } from '../harness/os-user.js';
-import { PG_BIN_DIRS } from '../harness/paths.js';
 import { clusterFromDataDirectory, createCluster, postgresOwnedDir, type TestCluster } from '../harness/postgres.js';
 import { startS3rver, type TestS3Server } from '../harness/s3rver.js';
 
@@ -36,10 +34,7 @@ beforeAll(async () => {
   await s3.createBucket('outage');
   configFile = writePgwardConfig({ ...s3.env('outage', 'p'), ...BOUNDS });
   source = await createCluster({ version: '15', extraConfig: archiveSettings(configFile) });
-  const user = osUser('postgres');
-  backupDir = join(postgresOwnedDir('outage-restore-'), 'data');
-  const conn = source.connection();
-  await execa(join(PG_BIN_DIRS['15']!, 'pg_basebackup'), ['-h', conn.host, '-p', String(conn.port), '-U', 'postgres', '-D', backupDir, '-X', 'none', '-c', 'fast'], { uid: user.uid, gid: user.gid });
+  backupDir = await baseBackupWithoutWal(source);
 }, 60_000);
 
 afterAll(async () => {
