@@ -2,13 +2,15 @@
 // no transform, so what runs in tests is exactly what bin/pgward runs.
 const common = { testEnvironment: 'node', transform: {} };
 export default {
+  // Global, not per project (jest ignores testTimeout inside a project entry): hooks start and stop
+  // real servers, which on a loaded 2-core machine can take more than jest's default 5 s.
+  testTimeout: 60_000,
   globalSetup: '<rootDir>/dist/test/harness/global-setup.js',
   globalTeardown: '<rootDir>/dist/test/harness/global-teardown.js',
   maxWorkers: 2,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/dist/test/unit/**/*.test.js'] },
     { ...common, displayName: 'contract', testMatch: ['<rootDir>/dist/test/contract/**/*.test.js'], slowTestThreshold: 30 },
-    // Hooks start and stop real servers; under a loaded 2-core machine that can take more than 5 s.
-    { ...common, displayName: 'integration', testMatch: ['<rootDir>/dist/test/integration/**/*.test.js'], slowTestThreshold: 60, testTimeout: 60_000 },
+    { ...common, displayName: 'integration', testMatch: ['<rootDir>/dist/test/integration/**/*.test.js'], slowTestThreshold: 60 },
   ],
 };
