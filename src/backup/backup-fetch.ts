@@ -3,7 +3,7 @@
 // backup_label, tablespace_map and the recovery settings written, ownership and 0700 mode set.
 import { chmod, chown, lchown, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { methodOfExtension } from '../codec/compression.js';
+import { WRITE_METHODS, type WriteMethod } from '../codec/compression.js';
 import { IntegrityError } from '../errors/errors.js';
 import type { Logger } from '../log/logger.js';
 import { formatBytes, ProgressReporter } from '../log/progress.js';
@@ -50,8 +50,8 @@ async function runPool<T>(items: T[], limit: number, work: (item: T) => Promise<
 export async function fetchBackup(options: BackupFetchOptions): Promise<{ files: number; bytes: number }> {
   const { storage, sentinel, target, log } = options;
   const manifest = await readManifest(storage, sentinel.name);
-  const method = methodOfExtension(manifest.compression === 'zstd' ? 'zst' : manifest.compression === 'gzip' ? 'gz' : manifest.compression === 'none' ? '' : manifest.compression);
-  if (!method) throw new IntegrityError(`backup ${sentinel.name} uses unknown compression ${manifest.compression}`);
+  const method = manifest.compression as WriteMethod;
+  if (!WRITE_METHODS.includes(method)) throw new IntegrityError(`backup ${sentinel.name} uses unknown compression ${manifest.compression}`);
 
   await prepareEmptyDirectory(target, 'restore target');
   const locations = new Map<string, string>();

@@ -5,7 +5,7 @@
 import { hostname } from 'node:os';
 import type { ClusterIdentity } from '../cluster/identity.js';
 import type { WriteMethod } from '../codec/compression.js';
-import { InterruptedError, PgwardError, UsageError } from '../errors/errors.js';
+import { InterruptedError, UsageError } from '../errors/errors.js';
 import type { Logger } from '../log/logger.js';
 import { formatBytes, ProgressReporter } from '../log/progress.js';
 import { abortBackup, startBackup, stopBackup } from '../postgres/backup-api.js';
@@ -77,7 +77,7 @@ export async function pushBackup(options: BackupPushOptions): Promise<BackupSent
     blog.info({ phase: 'streaming', files: plan.entries.filter((e) => e.type === 'file').length, bytesTotal: plan.totalBytes, tablespaces: plan.tablespaces.length }, `streaming ${formatBytes(plan.totalBytes)} in ${plan.entries.length} entries to ${storage.location}/${backupPrefix(name)}`);
     const w = new PartitionWriter({
       storage,
-      prefix: backupPrefix(name),
+      backupName: name,
       compression: options.compression,
       partitionSize: options.partitionSize,
       onBytes: (bytes) => progress?.add(bytes),
@@ -151,7 +151,7 @@ export async function pushBackup(options: BackupPushOptions): Promise<BackupSent
       pgwardVersion: options.pgwardVersion,
     };
     // Written last: a backup without its sentinel does not exist.
-    await storage.put(`${sentinelKey(name)}`, Buffer.from(JSON.stringify(sentinel, null, 2)));
+    await storage.put(sentinelKey(name), Buffer.from(JSON.stringify(sentinel, null, 2)));
     blog.info({ phase: 'complete', rawSize: sentinel.rawSize, storedSize: sentinel.storedSize, durationSeconds: sentinel.durationSeconds, walStart: range.first, walStop: range.last }, `backup ${name} complete: ${formatBytes(sentinel.rawSize)} stored as ${formatBytes(sentinel.storedSize)} in ${sentinel.durationSeconds} s`);
     return sentinel;
   } catch (err) {
@@ -164,7 +164,6 @@ export async function pushBackup(options: BackupPushOptions): Promise<BackupSent
         hint: 'run backup-push again; incomplete backups show with backup-list --all',
       });
     }
-    if (err instanceof PgwardError) throw err;
     throw err;
   }
 }

@@ -1,18 +1,16 @@
 // The backups in a repository: complete ones are those with a sentinel; a folder under
 // basebackups_005/ without one is an incomplete backup (interrupted, failed, or still running).
-import { IntegrityError } from '../errors/errors.js';
+import { IntegrityError, RestoreTargetError } from '../errors/errors.js';
 import { BACKUP_PREFIX, backupNameOfSentinel, backupObjectKey, sentinelKey } from '../repo/layout.js';
 import { getBuffer, type Storage } from '../storage/storage.js';
 import { SENTINEL_FORMAT, MANIFEST_FORMAT, type BackupManifest, type BackupSentinel } from './manifest.js';
-import { RestoreTargetError } from '../errors/errors.js';
 
 export interface BackupListing {
   complete: BackupSentinel[];
   incomplete: Array<{ name: string; objects: number; bytes: number }>;
 }
 
-async function readJson<T>(storage: Storage, key: string, format: string): Promise<T> {
-  const body = await getBuffer(storage, key);
+function parseJson<T>(storage: Storage, key: string, body: Buffer | undefined, format: string): T {
   let value: { format?: string } | undefined;
   try {
     value = body ? (JSON.parse(body.toString('utf8')) as { format?: string }) : undefined;
@@ -23,6 +21,10 @@ async function readJson<T>(storage: Storage, key: string, format: string): Promi
     throw new IntegrityError(`${storage.location}/${key} is ${body ? 'damaged' : 'missing'}`, { hint: 'this backup cannot be used; take a new one' });
   }
   return value as T;
+}
+
+async function readJson<T>(storage: Storage, key: string, format: string): Promise<T> {
+  return parseJson<T>(storage, key, await getBuffer(storage, key), format);
 }
 
 export async function listBackups(storage: Storage): Promise<BackupListing> {
@@ -55,10 +57,11 @@ export async function findBackup(storage: Storage, nameOrLatest: string): Promis
     if (!latest) throw new RestoreTargetError(`no complete backup in ${storage.location}`, { hint: 'take one with pgward backup-push; backup-list --all shows incomplete ones' });
     return latest;
   }
-  if ((await storage.head(sentinelKey(nameOrLatest))) === undefined) {
+  const body = await getBuffer(storage, sentinelKey(nameOrLatest));
+  if (body === undefined) {
     throw new RestoreTargetError(`backup ${nameOrLatest} is not a complete backup in ${storage.location}`, { hint: 'pgward backup-list shows the complete backups' });
   }
-  return readJson<BackupSentinel>(storage, sentinelKey(nameOrLatest), SENTINEL_FORMAT);
+  return parseJson<BackupSentinel>(storage, sentinelKey(nameOrLatest), body, SENTINEL_FORMAT);
 }
 
 export function readManifest(storage: Storage, name: string): Promise<BackupManifest> {

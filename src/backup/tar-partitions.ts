@@ -6,12 +6,14 @@
 // one that vanished is left out.
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
+import { once } from 'node:events';
 import { pipeline } from 'node:stream';
 import { HashCounter } from '../codec/hash-counter.js';
 import tar from 'tar-stream';
 import { compressionStream } from '../codec/streams.js';
 import { EXTENSIONS, type WriteMethod } from '../codec/compression.js';
 import type { Storage } from '../storage/storage.js';
+import { partitionKey } from '../repo/layout.js';
 import type { ManifestFile, ManifestPartition } from './manifest.js';
 import type { BackupEntry } from './walk.js';
 import { BufferReleaser } from './memory.js';
@@ -20,8 +22,7 @@ const READ_CHUNK = 1024 * 1024;
 
 export interface PartitionWriterOptions {
   storage: Storage;
-  /** key prefix of the backup, ending in '/' */
-  prefix: string;
+  backupName: string;
   compression: WriteMethod;
   partitionSize: number;
   /** called with the file bytes copied so far (for progress) */
@@ -42,22 +43,6 @@ interface OpenPartition {
 
 export class StopRequested extends Error {}
 
-// tar-stream's entry streams are streamx Writables: the same 'drain' and 'error' events as Node's.
-function waitDrain(stream: NodeJS.EventEmitter): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onDrain = (): void => {
-      stream.off('error', onError);
-      resolve();
-    };
-    const onError = (err: Error): void => {
-      stream.off('drain', onDrain);
-      reject(err);
-    };
-    stream.once('drain', onDrain);
-    stream.once('error', onError);
-  });
-}
-
 export class PartitionWriter {
   private current?: OpenPartition;
   private readonly finishing: Array<Promise<ManifestPartition>> = [];
@@ -72,8 +57,7 @@ export class PartitionWriter {
 
   private openPartition(): OpenPartition {
     const number = this.next++;
-    const extension = EXTENSIONS[this.options.compression];
-    const key = `${this.options.prefix}tar_partitions/part_${String(number).padStart(8, '0')}.tar${extension ? `.${extension}` : ''}`;
+    const key = partitionKey(this.options.backupName, number, EXTENSIONS[this.options.compression]);
     const pack = tar.pack();
     const raw = new HashCounter({ hashing: false });
     const stored = new HashCounter();
@@ -157,7 +141,9 @@ export class PartitionWriter {
         position += chunk.length;
         this.options.onBytes?.(chunk.length);
         this.releaser.add(chunk.length);
-        if (!stream.write(chunk)) await waitDrain(stream as unknown as NodeJS.EventEmitter);
+        // tar-stream's entry streams are streamx Writables with Node's 'drain' and 'error' events;
+        // events.once rejects on 'error'.
+        if (!stream.write(chunk)) await once(stream as unknown as NodeJS.EventEmitter, 'drain');
       }
       stream.end(Buffer.alloc(0));
       await written;

@@ -4,40 +4,37 @@
 // wal-fetch, its own archive-recovery exit status.
 import { realpathSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseConfigFile } from '../config/config-file.js';
-import { readEnvdir } from '../config/envdir.js';
+import { Settings } from '../config/settings.js';
 import { callDaemon } from '../daemon/client.js';
 import { defaultSocketPath } from '../daemon/socket-path.js';
 import type { FastCommand } from './fast-path.js';
-import { readFileSync } from 'node:fs';
 
 const AUTHORITATIVE = new Set(['CLUSTER_IDENTITY_MISMATCH', 'REPO_IDENTITY_MISMATCH', 'ARCHIVE_DUPLICATE', 'INTEGRITY_FAILURE', 'USAGE']);
 
-function setting(name: string, args: Record<string, unknown>): string | undefined {
-  if (process.env[name]) return process.env[name];
+/** The same settings (flags > environment > envdir > config file) the standalone path reads. */
+function settingsOf(args: Record<string, unknown>): Settings | undefined {
+  const flags: Record<string, string | number | boolean | undefined> = {};
+  for (const [key, value] of Object.entries(args)) if (typeof value !== 'object') flags[key] = value as string | number | boolean;
   try {
-    if (typeof args.envdir === 'string') {
-      const value = readEnvdir(args.envdir).get(name);
-      if (value) return value;
-    }
-    if (typeof args.config === 'string') return parseConfigFile(readFileSync(args.config, 'utf8'), args.config).get(name)?.value;
+    return new Settings({ flags, env: process.env, envdir: (args.envdir as string | undefined) ?? process.env.PGWARD_ENVDIR, configFile: (args.config as string | undefined) ?? process.env.PGWARD_CONFIG });
   } catch {
     return undefined; // the standalone path reports unreadable settings properly
   }
-  return undefined;
 }
 
 export async function viaDaemon(fast: FastCommand): Promise<number | undefined> {
   const { args } = fast;
-  if (setting('PGWARD_NO_DAEMON', args) === '1') return undefined;
+  const settings = settingsOf(args);
   let dataDirectory: string;
+  let timeoutMs: number;
   try {
-    dataDirectory = realpathSync(String(args.pgdata ?? process.env.PGDATA ?? process.cwd()));
+    if (!settings || settings.bool('noDaemon')?.value) return undefined;
+    dataDirectory = realpathSync(settings.get('pgData')?.value ?? process.cwd());
+    timeoutMs = (settings.int('walPushTimeout', { min: 1, max: 3600 })?.value ?? 30) * 1000;
   } catch {
     return undefined;
   }
-  const socket = setting('PGWARD_DAEMON_SOCKET', args) ?? defaultSocketPath(dataDirectory, {});
-  const timeoutMs = Number(setting('PGWARD_WAL_PUSH_TIMEOUT', args) ?? 30) * 1000;
+  const socket = settings.get('daemonSocket')?.value ?? defaultSocketPath(dataDirectory, {});
   const request =
     fast.command === 'wal-push'
       ? { v: 1 as const, id: 1, op: 'wal-push' as const, dataDirectory, path: resolve(String(args.path)) }

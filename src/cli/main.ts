@@ -1,6 +1,6 @@
 // The command line. This is the only place that decides the process exit status: handlers throw
 // PgwardError, which is rendered as one line plus a HINT and mapped to its code's exit status.
-import type { Argv } from 'yargs';
+import type { Argv, Options } from 'yargs';
 import { asPgwardError, UsageError } from '../errors/errors.js';
 import type { CommandContext, GlobalArgs } from './context.js';
 import { parseFastPath } from './fast-path.js';
@@ -15,6 +15,8 @@ interface CommandDefinition {
   load(): Promise<Handler>;
   /** run by PostgreSQL once per WAL file: warnings and errors only, unless a log level is set */
   quiet?: boolean;
+  /** options of this command only (the global ones are in globalOptions) */
+  options?: Record<string, Options>;
 }
 
 const COMMANDS: CommandDefinition[] = [
@@ -59,31 +61,57 @@ const COMMANDS: CommandDefinition[] = [
     command: 'backup-push [pgdata]',
     describe: 'take a base backup of the cluster in PGDATA, streamed to the repository',
     load: async () => (await import('./commands/backup-push.js')).backupPushCommand.handler,
+    options: {
+      'fast-checkpoint': { type: 'boolean', describe: 'ask for an immediate checkpoint instead of a spread one' },
+    },
   },
   {
     command: 'backup-fetch <target> <backup>',
     describe: 'restore a backup (a name or LATEST) into an empty or absent directory, set up to recover',
     load: async () => (await import('./commands/backup-fetch.js')).backupFetchCommand.handler,
+    options: {
+      'restore-command': { type: 'string', describe: 'restore_command for the restored server (default: this pgward wal-fetch)' },
+      'target-time': { type: 'string', describe: 'recover to this time (recovery_target_time)' },
+      'target-lsn': { type: 'string', describe: 'recover to this LSN' },
+      'target-name': { type: 'string', describe: 'recover to this restore point' },
+      'target-action': { type: 'string', describe: 'promote (default), pause or shutdown at the target' },
+      'tablespace-map': { type: 'string', array: true, describe: 'OID=DIR or OLDDIR=NEWDIR, repeatable' },
+      'archive': { type: 'boolean', describe: "--no-archive sets archive_mode = off in the restored cluster (a test restore must not archive into the source's repository)" },
+      'owner': { type: 'string', describe: 'backup-fetch as root: OS user to own the restored files (default postgres)' },
+    },
   },
   {
     command: 'backup-list',
     describe: 'list complete backups (--all: incomplete ones too)',
     load: async () => (await import('./commands/backup-list.js')).backupListCommand.handler,
+    options: {
+      'all': { type: 'boolean', describe: 'also incomplete backups' },
+    },
   },
   {
     command: 'daemon [pgdata]',
     describe: "serve the cluster's wal-push/wal-fetch over a Unix socket and archive .ready segments ahead",
     load: async () => (await import('./commands/daemon.js')).daemonCommand.handler,
+    options: {
+      'socket': { type: 'string', describe: 'socket path (default /run/pgward/<instance>.sock)' },
+      'concurrency': { type: 'number', describe: 'uploads in parallel (default 4)' },
+    },
   },
   {
     command: 'delete <rule> <target>',
     describe: 'delete old backups and the WAL only they need: retain N | before NAME (dry run without --confirm)',
     load: async () => (await import('./commands/delete.js')).deleteCommand.handler,
+    options: {
+      'confirm': { type: 'boolean', describe: 'really delete (otherwise a dry run)' },
+    },
   },
   {
     command: 'install-units',
     describe: 'install the systemd units (pgward@, pgward-backup@ and its timer) with this installation’s paths',
     load: async () => (await import('./commands/install-units.js')).installUnitsCommand.handler,
+    options: {
+      'dest': { type: 'string', describe: 'target folder (default /etc/systemd/system)' },
+    },
   },
   {
     command: 'repo-info',
@@ -116,21 +144,7 @@ function globalOptions(cli: Argv): Argv {
     .option('user', { type: 'string', describe: 'PostgreSQL role' })
     .option('database', { type: 'string', describe: 'database to connect to' })
     .option('pgdata', { type: 'string', describe: 'data directory (wal-push/wal-fetch: default the working directory)' })
-    .option('compression', { type: 'string', describe: 'lz4 (default), zstd, gzip or none' })
-    .option('restore-command', { type: 'string', describe: 'backup-fetch: restore_command for the restored server (default: this pgward wal-fetch)' })
-    .option('target-time', { type: 'string', describe: 'backup-fetch: recover to this time (recovery_target_time)' })
-    .option('target-lsn', { type: 'string', describe: 'backup-fetch: recover to this LSN' })
-    .option('target-name', { type: 'string', describe: 'backup-fetch: recover to this restore point' })
-    .option('target-action', { type: 'string', describe: 'backup-fetch: promote (default), pause or shutdown at the target' })
-    .option('tablespace-map', { type: 'string', array: true, describe: 'backup-fetch: OID=DIR or OLDDIR=NEWDIR, repeatable' })
-    .option('archive', { type: 'boolean', describe: "backup-fetch: --no-archive sets archive_mode = off in the restored cluster (a test restore must not archive into the source's repository)" })
-    .option('owner', { type: 'string', describe: 'backup-fetch as root: OS user to own the restored files (default postgres)' })
-    .option('socket', { type: 'string', describe: 'daemon: socket path (default /run/pgward/<instance>.sock)' })
-    .option('concurrency', { type: 'number', describe: 'daemon: uploads in parallel (default 4)' })
-    .option('dest', { type: 'string', describe: 'install-units: target folder (default /etc/systemd/system)' })
-    .option('confirm', { type: 'boolean', describe: 'delete: really delete (otherwise a dry run)' })
-    .option('all', { type: 'boolean', describe: 'backup-list: also incomplete backups' })
-    .option('fast-checkpoint', { type: 'boolean', describe: 'backup-push: ask for an immediate checkpoint instead of a spread one' });
+    .option('compression', { type: 'string', describe: 'lz4 (default), zstd, gzip or none' });
 }
 
 async function runCommand(definition: CommandDefinition, args: Record<string, unknown>): Promise<void> {
@@ -157,7 +171,7 @@ async function runWithYargs(argv: string[]): Promise<void> {
       throw err ?? new UsageError(message ?? 'invalid command line', { hint: 'pgward --help lists the commands and options' });
     });
   for (const definition of COMMANDS) {
-    cli = cli.command(definition.command, definition.describe, (y) => y, (args) => {
+    cli = cli.command(definition.command, definition.describe, (y) => y.options(definition.options ?? {}), (args) => {
       // yargs does not await handlers it does not own; the promise is awaited below.
       outcome = runCommand(definition, args as Record<string, unknown>);
     });

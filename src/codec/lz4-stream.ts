@@ -76,38 +76,6 @@ export class Lz4FrameEncoder extends OrderedParallelTransform {
   }
 }
 
-/**
- * Length of the complete frame at the start of `buf`, or undefined if more bytes are needed; then
- * `need.bytes` says how many bytes the parse needs at least before trying again.
- */
-export function frameLength(buf: Buffer, need: { bytes: number } = { bytes: 0 }): number | undefined {
-  need.bytes = 7;
-  if (buf.length < 4) return undefined;
-  const magic = buf.readUInt32LE(0);
-  if ((magic & SKIPPABLE_MASK) === SKIPPABLE_MAGIC) {
-    return buf.length < 8 ? undefined : 8 + buf.readUInt32LE(4) <= buf.length ? 8 + buf.readUInt32LE(4) : undefined;
-  }
-  if (magic !== FRAME_MAGIC) throw new Error(`not an LZ4 frame (magic 0x${magic.toString(16)})`);
-  if (buf.length < 7) return undefined;
-  const flags = buf[4]!;
-  const blockChecksum = (flags & 0x10) !== 0;
-  const contentSize = (flags & 0x08) !== 0;
-  const contentChecksum = (flags & 0x04) !== 0;
-  const dictId = (flags & 0x01) !== 0;
-  let offset = 4 + 2 + (contentSize ? 8 : 0) + (dictId ? 4 : 0) + 1;
-  for (;;) {
-    need.bytes = offset + 4;
-    if (buf.length < offset + 4) return undefined;
-    const blockSize = buf.readUInt32LE(offset) & 0x7fffffff;
-    offset += 4;
-    if (blockSize === 0) break;
-    offset += blockSize + (blockChecksum ? 4 : 0);
-  }
-  offset += contentChecksum ? 4 : 0;
-  need.bytes = offset;
-  return offset <= buf.length ? offset : undefined;
-}
-
 /** Bytes held as a list of chunks, read at any offset without joining them. */
 class ChunkList {
   chunks: Buffer[] = [];
@@ -137,30 +105,17 @@ class ChunkList {
   }
 }
 
-export class Lz4FrameDecoder extends OrderedParallelTransform {
-  // Input arrives in reads of any size; block headers are walked across the pending chunks and the
-  // bytes are joined once per frame, when the whole frame is there.
-  private readonly input = new ChunkList();
-  /** parse state of the current frame: offset of the next block header, or undefined before the header */
+/**
+ * Finds where LZ4 frames end in a stream of chunks, walking block headers without joining the bytes.
+ * State is kept between calls, so each byte is looked at about once however the input is split.
+ */
+class FrameScanner {
+  /** offset of the next block header of the current frame, or undefined before its header */
   private cursor?: number;
   private flags = 0;
 
-  constructor(options: Lz4StreamOptions = {}) {
-    super(options.parallel ?? 2);
-  }
-
-  private decode(frame: Buffer): Promise<Buffer> {
-    return loadLz4().then(({ decompressFrame }) => decompressFrame(frame));
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    this.input.push(chunk);
-    this.nextFrame(done);
-  }
-
-  /** Length of the frame at the start of the input once complete, else undefined (state kept). */
-  private scan(): number | undefined {
-    const input = this.input;
+  /** Length of the frame at the start of `input` once it is complete, else undefined. */
+  scan(input: ChunkList): number | undefined {
     if (this.cursor === undefined) {
       if (input.length < 7) return undefined;
       const magic = input.uint32At(0);
@@ -176,13 +131,14 @@ export class Lz4FrameDecoder extends OrderedParallelTransform {
     const blockChecksum = this.flags & 0x10 ? 4 : 0;
     const contentChecksum = this.flags & 0x04 ? 4 : 0;
     let cursor: number = this.cursor;
-    for (;;) {
-      if (input.length < cursor + 4) break;
+    while (input.length >= cursor + 4) {
       const blockSize = input.uint32At(cursor) & 0x7fffffff;
       if (blockSize === 0) {
-        const end = cursor + 4 + contentChecksum;
         this.cursor = cursor;
-        return input.length >= end ? end : undefined;
+        const end = cursor + 4 + contentChecksum;
+        if (input.length < end) return undefined;
+        this.cursor = undefined;
+        return end;
       }
       const next: number = cursor + 4 + blockSize + blockChecksum;
       if (input.length < next) break;
@@ -191,16 +147,42 @@ export class Lz4FrameDecoder extends OrderedParallelTransform {
     this.cursor = cursor;
     return undefined;
   }
+}
+
+/** Length of the complete frame at the start of `buf`, or undefined if more bytes are needed. */
+export function frameLength(buf: Buffer): number | undefined {
+  const input = new ChunkList();
+  input.push(buf);
+  return new FrameScanner().scan(input);
+}
+
+export class Lz4FrameDecoder extends OrderedParallelTransform {
+  // Input arrives in reads of any size; block headers are walked across the pending chunks and the
+  // bytes are joined once per frame, when the whole frame is there.
+  private readonly input = new ChunkList();
+  private readonly scanner = new FrameScanner();
+
+  constructor(options: Lz4StreamOptions = {}) {
+    super(options.parallel ?? 2);
+  }
+
+  private decode(frame: Buffer): Promise<Buffer> {
+    return loadLz4().then(({ decompressFrame }) => decompressFrame(frame));
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.input.push(chunk);
+    this.nextFrame(done);
+  }
 
   private nextFrame(done: TransformCallback): void {
     let length: number | undefined;
     try {
-      length = this.scan();
+      length = this.scanner.scan(this.input);
     } catch (err) {
       return done(err as Error);
     }
     if (length === undefined) return done();
-    this.cursor = undefined;
     const frame = this.input.take(length);
     const isSkippable = (frame.readUInt32LE(0) & SKIPPABLE_MASK) === SKIPPABLE_MAGIC;
     this.submit(isSkippable ? Promise.resolve(Buffer.alloc(0)) : this.decode(frame), (err) => (err ? done(err) : this.nextFrame(done)));

@@ -46,6 +46,8 @@ export const SETTINGS = {
     description: 'seconds backup-push waits for the WAL it needs to be archived (default 120)',
   },
   progressInterval: { env: ['PGWARD_PROGRESS_INTERVAL'], description: 'seconds between progress lines (default 5)' },
+  daemonSocket: { flag: 'socket', env: ['PGWARD_DAEMON_SOCKET'], description: "the cluster daemon's socket (default /run/pgward/<instance>.sock)" },
+  noDaemon: { env: ['PGWARD_NO_DAEMON'], description: 'wal-push/wal-fetch: do not ask the daemon (true/false)' },
   walPushTimeout: { env: ['PGWARD_WAL_PUSH_TIMEOUT'], description: 'seconds a wal-push may take in all before it fails (default 30)' },
   walFetchRetry: {
     env: ['PGWARD_WAL_FETCH_RETRY'],

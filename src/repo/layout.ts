@@ -13,6 +13,11 @@ export function backupPrefix(backupName: string): string {
   return `${BACKUP_PREFIX}${backupName}/`;
 }
 
+/** tar_partitions/part_00000001.tar.lz4 under the backup's folder (wal-e/WAL-G naming). */
+export function partitionKey(backupName: string, number: number, extension: string): string {
+  return `${backupPrefix(backupName)}tar_partitions/part_${String(number).padStart(8, '0')}.tar${extension ? `.${extension}` : ''}`;
+}
+
 export function sentinelKey(backupName: string): string {
   return `${BACKUP_PREFIX}${backupName}${SENTINEL_SUFFIX}`;
 }

@@ -9,7 +9,10 @@ export const DEFAULT_SEGMENT_SIZE = 16 * 1024 * 1024;
 
 export interface WalListing {
   fileNames: Set<string>;
+  /** the first key of each file name */
   keys: Map<string, string>;
+  /** every WAL object key, all endings */
+  allKeys: string[];
   segmentSize: number;
   segmentSizeKnown: boolean;
 }
@@ -17,15 +20,17 @@ export interface WalListing {
 export async function listArchivedWal(storage: Storage): Promise<WalListing> {
   const fileNames = new Set<string>();
   const keys = new Map<string, string>();
+  const allKeys: string[] = [];
   let newestSegmentKey: string | undefined;
   for await (const item of storage.list(WAL_PREFIX)) {
     const parsed = parseWalKey(item.key);
     if (!parsed) continue;
     fileNames.add(parsed.fileName);
+    allKeys.push(item.key);
     if (!keys.has(parsed.fileName)) keys.set(parsed.fileName, item.key);
     if (/^[0-9A-F]{24}$/.test(parsed.fileName)) newestSegmentKey = item.key;
   }
   const recorded = newestSegmentKey ? Number((await storage.head(newestSegmentKey))?.metadata?.[META_SEGMENT_SIZE]) : NaN;
   const known = Number.isInteger(recorded) && recorded > 0;
-  return { fileNames, keys, segmentSize: known ? recorded : DEFAULT_SEGMENT_SIZE, segmentSizeKnown: known };
+  return { fileNames, keys, allKeys, segmentSize: known ? recorded : DEFAULT_SEGMENT_SIZE, segmentSizeKnown: known };
 }

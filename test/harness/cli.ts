@@ -38,3 +38,15 @@ export function stderrJson(result: CliResult): Array<Record<string, unknown>> {
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
+
+export interface ListedBackup {
+  name: string;
+  complete: boolean;
+  [field: string]: unknown;
+}
+
+/** `pgward backup-list --json [--all]` with a config file, as the backups array. */
+export async function listBackupsJson(configFile: string, all = false): Promise<ListedBackup[]> {
+  const result = await runPgward(['backup-list', '--json', ...(all ? ['--all'] : []), '--config', configFile]);
+  return (JSON.parse(result.stdout) as { backups: ListedBackup[] }).backups;
+}

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { archiveSettings, writePgwardConfig } from '../harness/archiving.js';
-import { runPgward } from '../harness/cli.js';
+import { runPgward, listBackupsJson } from '../harness/cli.js';
 import { expectCleanError } from '../harness/expect-error.js';
 import { PG_BIN_DIRS, PGWARD_BIN } from '../harness/paths.js';
 import { createCluster, postgresOwnedDir, type TestCluster } from '../harness/postgres.js';
@@ -95,12 +95,12 @@ describe('progress and interruption', () => {
   }, 120_000);
 
   test('SIGTERM mid-stream: exit 11, the backup is ended on the server, nothing lists as complete', async () => {
-    const before = JSON.parse((await runPgward(['backup-list', '--json', '--config', configFile])).stdout).backups.length;
+    const before = (await listBackupsJson(configFile)).length;
     const run = start();
     await run.waitFor(streamingProgress, 60_000);
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(11);
-    const after = JSON.parse((await runPgward(['backup-list', '--json', '--all', '--config', configFile])).stdout).backups as Array<{ complete: boolean }>;
+    const after = await listBackupsJson(configFile, true);
     // Objects already stored may show as INCOMPLETE with --all (on the filesystem a partition only
     // appears once whole); none may count as complete.
     expect(after.filter((b) => b.complete).length).toBe(before);
@@ -109,23 +109,22 @@ describe('progress and interruption', () => {
   }, 120_000);
 
   test('SIGKILL mid-stream: nothing lists as complete, and the next run succeeds', async () => {
-    const before = JSON.parse((await runPgward(['backup-list', '--json', '--config', configFile])).stdout).backups.length;
+    const before = (await listBackupsJson(configFile)).length;
     const run = start();
     await run.waitFor(streamingProgress, 60_000);
     run.child.kill('SIGKILL');
     await run.exited;
-    const listed = JSON.parse((await runPgward(['backup-list', '--json', '--config', configFile])).stdout).backups;
+    const listed = await listBackupsJson(configFile);
     expect(listed.length).toBe(before);
     const next = await runPgward(['backup-push', big.dataDirectory, '--config', configFile, '--fast-checkpoint'], { env: { PGUSER: 'postgres' } });
     expect(next.exitCode).toBe(0);
-    expect(JSON.parse((await runPgward(['backup-list', '--json', '--config', configFile])).stdout).backups.length).toBe(before + 1);
+    expect((await listBackupsJson(configFile)).length).toBe(before + 1);
   }, 180_000);
 });
 
 describe('a partition corrupted in storage', () => {
   test('backup-fetch fails with exit 8 naming the object', async () => {
-    const list = JSON.parse((await runPgward(['backup-list', '--json', '--config', configFile])).stdout) as { backups: Array<{ name: string }> };
-    const name = list.backups.at(-1)!.name;
+    const name = (await listBackupsJson(configFile)).at(-1)!.name;
     const partition = join(repo, 'basebackups_005', name, 'tar_partitions', 'part_00000001.tar.gz');
     const bytes = readFileSync(partition);
     bytes[Math.floor(bytes.length / 2)]! ^= 0xff;

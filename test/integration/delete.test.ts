@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { archiveSettings, switchWal, waitArchived, writePgwardConfig } from '../harness/archiving.js';
-import { runPgward } from '../harness/cli.js';
+import { runPgward, listBackupsJson } from '../harness/cli.js';
 import { clusterFromDataDirectory, createCluster, postgresOwnedDir, type TestCluster } from '../harness/postgres.js';
 
 let cluster: TestCluster;
@@ -42,13 +42,13 @@ test('a dry run changes nothing', async () => {
   expect(plan).toMatchObject({ dryRun: true, deleteBackups: [names[0]] });
   expect(plan.deleteWal.length).toBeGreaterThan(0);
   expect(walFiles()).toEqual(before);
-  expect(JSON.parse((await runPgward(['backup-list', '--json', '--config', config])).stdout).backups).toHaveLength(3);
+  expect(await listBackupsJson(config)).toHaveLength(3);
 });
 
 test('--confirm retain 2: the oldest backup and its WAL go; the kept backups still restore', async () => {
   const result = await runPgward(['delete', '--confirm', 'retain', '2', '--config', config]);
   expect(result.exitCode).toBe(0);
-  const listed = JSON.parse((await runPgward(['backup-list', '--json', '--all', '--config', config])).stdout).backups as Array<{ name: string }>;
+  const listed = await listBackupsJson(config, true);
   expect(listed.map((b) => b.name)).toEqual([names[1], names[2]]);
   expect(readdirSync(join(repo, 'basebackups_005')).some((f) => f.startsWith(names[0]!))).toBe(false);
   expect((await runPgward(['wal-verify', '--config', config])).exitCode).toBe(0);

@@ -10,7 +10,7 @@ import type { CommandContext } from '../context.js';
 import { pgdataFrom } from './pgdata-arg.js';
 
 export const daemonCommand = {
-  async handler(ctx: CommandContext, args: { pgdata?: string; socket?: string; concurrency?: number; envdir?: string; config?: string; [k: string]: unknown }): Promise<void> {
+  async handler(ctx: CommandContext, args: { pgdata?: string; concurrency?: number; envdir?: string; config?: string; [k: string]: unknown }): Promise<void> {
     const dataDirectory = await resolveDataDirectory(pgdataFrom(args.pgdata, ctx.settings));
     let settings = ctx.settings;
     const compressionOf = (s: Settings) => {
@@ -19,7 +19,7 @@ export const daemonCommand = {
     };
     const daemon = new Daemon({
       dataDirectory,
-      socketPath: args.socket ?? defaultSocketPath(dataDirectory),
+      socketPath: settings.get('daemonSocket')?.value ?? defaultSocketPath(dataDirectory, {}),
       concurrency: Math.max(1, Number(args.concurrency ?? 4)),
       compression: compressionOf(settings),
       openStorage: () => openStorage(repositoryConfig(settings)),

@@ -3,7 +3,7 @@
 import { listBackups } from '../../backup/catalog.js';
 import { planRetention, RetentionError, type RetentionRule } from '../../backup/retention.js';
 import { UsageError } from '../../errors/errors.js';
-import { BACKUP_PREFIX, backupPrefix, sentinelKey, WAL_PREFIX } from '../../repo/layout.js';
+import { BACKUP_PREFIX, backupPrefix, sentinelKey } from '../../repo/layout.js';
 import { listArchivedWal } from '../../wal/wal-listing.js';
 import type { CommandContext } from '../context.js';
 import { printJson, printLines } from '../output.js';
@@ -21,11 +21,9 @@ export const deleteCommand = {
     await withStorage(ctx, async (storage, config) => {
       const listing = await listBackups(storage);
       const wal = await listArchivedWal(storage);
-      const walKeys: string[] = [];
-      for await (const item of storage.list(WAL_PREFIX)) walKeys.push(item.key);
       let plan;
       try {
-        plan = planRetention(listing, walKeys, rule, wal.segmentSize);
+        plan = planRetention(listing, wal.allKeys, rule, wal.segmentSize);
       } catch (err) {
         if (err instanceof RetentionError) throw new UsageError(err.message, { hint: 'pgward backup-list shows the backups' });
         throw err;
