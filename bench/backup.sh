@@ -7,6 +7,5 @@ cd "$(dirname "$0")/.."
 for tool in pgbackrest lz4 /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install pgbackrest lz4 time)" >&2; exit 2; }
 done
-export PGWARD_TEST_ROOT="${PGWARD_TEST_ROOT:-/tmp/pgward-bench}"
 npm run --silent build
 exec node_modules/.bin/node dist/bench/backup.js "$@"

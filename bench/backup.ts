@@ -10,7 +10,7 @@ import { archiveSettings, writePgwardConfig } from '../test/harness/archiving.js
 import { osUser } from '../test/harness/os-user.js';
 import { PG_BIN_DIRS, PGWARD_BIN, TEST_ROOT } from '../test/harness/paths.js';
 import { createCluster, postgresOwnedDir, type TestCluster } from '../test/harness/postgres.js';
-import { stopStrayServers } from '../test/harness/strays.js';
+import { claimScriptRoot, removeRunRoot } from '../test/harness/strays.js';
 
 const scales = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const user = osUser('postgres');
@@ -99,12 +99,15 @@ async function runScale(scale: number): Promise<string[]> {
   }
 }
 
-await stopStrayServers();
-mkdirSync(TEST_ROOT, { recursive: true });
+await claimScriptRoot();
 const report: string[] = [];
-for (const scale of scales.length ? scales : [100]) {
-  report.push(...(await runScale(scale)), '');
-  rmSync(TEST_ROOT, { recursive: true, force: true });
-  mkdirSync(TEST_ROOT, { recursive: true });
+try {
+  for (const scale of scales.length ? scales : [100]) {
+    report.push(...(await runScale(scale)), '');
+    await removeRunRoot(TEST_ROOT);
+    await claimScriptRoot();
+  }
+} finally {
+  await removeRunRoot(TEST_ROOT);
 }
 process.stdout.write(`${report.join('\n')}\n`);

@@ -10,7 +10,7 @@ import { osUser } from '../test/harness/os-user.js';
 import { PG_BIN_DIRS, PGWARD_BIN, TEST_ROOT } from '../test/harness/paths.js';
 import { createCluster, postgresOwnedDir } from '../test/harness/postgres.js';
 import { startS3rver } from '../test/harness/s3rver.js';
-import { stopStrayServers } from '../test/harness/strays.js';
+import { claimScriptRoot, removeRunRoot } from '../test/harness/strays.js';
 import { startDaemon } from '../test/harness/daemon.js';
 import { writePgwardConfig } from '../test/harness/archiving.js';
 
@@ -29,8 +29,7 @@ async function time(run: () => Promise<unknown>): Promise<number> {
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
-await stopStrayServers();
-mkdirSync(TEST_ROOT, { recursive: true });
+await claimScriptRoot();
 const cluster = await createCluster({ version: '15', extraConfig: { wal_keep_size: '4GB', max_wal_size: '4GB' } });
 const s3 = await startS3rver();
 try {
@@ -151,4 +150,5 @@ try {
 } finally {
   await cluster.destroy();
   await s3.stop();
+  await removeRunRoot(TEST_ROOT);
 }

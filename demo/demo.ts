@@ -4,13 +4,12 @@
 // from the story: a second cluster on another port, PGPORT pointed at it, and backup-push refuses.
 // Run as root (PostgreSQL itself runs as the postgres OS user). Everything lives under /tmp and is
 // removed at the end.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { archiveSettings, writePgwardConfig } from '../test/harness/archiving.js';
 import { clusterFromDataDirectory, createCluster, postgresOwnedDir, type TestCluster } from '../test/harness/postgres.js';
 import { PGWARD_BIN, TEST_ROOT } from '../test/harness/paths.js';
-import { stopStrayServers } from '../test/harness/strays.js';
+import { claimScriptRoot, removeRunRoot } from '../test/harness/strays.js';
 
 const bold = (text: string): string => (process.stdout.isTTY && !process.env.NO_COLOR ? `\x1b[1m${text}\x1b[0m` : text);
 const step = (text: string): void => void process.stdout.write(`\n${bold(`==> ${text}`)}\n`);
@@ -32,8 +31,7 @@ async function fingerprint(cluster: TestCluster): Promise<string> {
 
 const clusters: TestCluster[] = [];
 try {
-  await stopStrayServers();
-  mkdirSync(TEST_ROOT, { recursive: true });
+  await claimScriptRoot();
   step('A throwaway PostgreSQL 15 cluster, archiving through pgward, and a filesystem repository');
   const repo = join(postgresOwnedDir('demo-repo-'), 'repo');
   const config = writePgwardConfig({ PGWARD_REPO: `file://${repo}` });
@@ -76,5 +74,5 @@ try {
   step('Done: cleaning up');
 } finally {
   for (const cluster of clusters.reverse()) await cluster.destroy();
-  await execa('rm', ['-rf', TEST_ROOT]);
+  await removeRunRoot(TEST_ROOT);
 }
