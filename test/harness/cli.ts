@@ -28,6 +28,8 @@ export async function runPgward(args: string[], options: CliOptions = {}): Promi
     ...(user ? { uid: user.uid, gid: user.gid } : {}),
     timeout: 60_000,
   });
+  // Exit 70 means a bug in pgward, whatever the test expected: no test may pass with one.
+  if (result.exitCode === 70) throw new Error(`pgward ${args.join(' ')} exited 70 (a bug):\n${result.stderr}`);
   return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 

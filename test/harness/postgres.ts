@@ -119,7 +119,11 @@ export class TestCluster {
 
   async destroy(): Promise<void> {
     await this.stop();
+    // pgward run by PostgreSQL (archive_command, restore_command) must never exit 70, "a bug": the
+    // server log is the only place such an exit shows, so it is read before the folder goes.
+    const bug = existsSync(this.logFile) ? /^.*exit code 70\b.*$/m.exec(readFileSync(this.logFile, 'utf8')) : null;
     rmSync(this.base, { recursive: true, force: true });
+    if (bug) throw new Error(`a pgward command run by PostgreSQL exited 70 (a bug): ${bug[0]}`);
   }
 
   async query<T extends Record<string, unknown> = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {

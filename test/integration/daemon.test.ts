@@ -107,8 +107,16 @@ describe('archiving through the daemon', () => {
   }, 60_000);
 
   test('stopping the daemon mid-run loses nothing (archive_command falls back); a restart resumes', async () => {
+    const [before] = await cluster.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
     const load = pgbench(['-T', '4', '-c', '2', '-n']);
-    await new Promise((r) => setTimeout(r, 1000));
+    // Stop the daemon once the load is writing WAL (1 MB past the start), not after a guessed pause.
+    const until = Date.now() + 30_000;
+    for (;;) {
+      const [row] = await cluster.query<{ written: string }>('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::text AS written', [before!.lsn]);
+      if (Number(row!.written) > 1 << 20) break;
+      if (Date.now() > until) throw new Error('pgbench wrote no WAL in 30 s');
+      await new Promise((r) => setTimeout(r, 50));
+    }
     expect(await daemon!.stop()).toBe(0);
     // The first test's segments went through the daemon: it counts the requests it served.
     const served = Number(/"served":(\d+)/.exec(daemon!.output())?.[1] ?? 0);

@@ -8,6 +8,7 @@ import { execa } from 'execa';
 import { switchWal, waitArchived, writePgwardConfig } from '../harness/archiving.js';
 import { PGWARD_BIN, REPO_ROOT } from '../harness/paths.js';
 import { createCluster, postgresOwnedDir, type TestCluster } from '../harness/postgres.js';
+import { testNeeding } from '../harness/tools.js';
 
 let cluster: TestCluster;
 
@@ -19,7 +20,7 @@ afterAll(async () => {
   await cluster?.destroy();
 });
 
-test('docker-compose.yml is valid', async () => {
+testNeeding([['docker-compose', 'docker-compose']])('docker-compose.yml is valid', async () => {
   const result = await execa('docker-compose', ['-f', join(REPO_ROOT, 'docker-compose.yml'), 'config', '-q'], { reject: false });
   expect({ exitCode: result.exitCode, stderr: result.stderr }).toEqual({ exitCode: 0, stderr: '' });
 });

@@ -1,13 +1,14 @@
 // The systemd units, as install-units writes them, pass systemd-analyze verify for a Debian-style
 // instance, and their ExecStart runs this installation's pgward with Node >= 22.
-import { expect, test } from '@jest/globals';
+import { expect } from '@jest/globals';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { runPgward } from '../harness/cli.js';
 import { postgresOwnedDir } from '../harness/postgres.js';
+import { testNeeding } from '../harness/tools.js';
 
-test('install-units, then systemd-analyze verify every unit', async () => {
+testNeeding([['systemd-analyze', 'systemd']])('install-units, then systemd-analyze verify every unit', async () => {
   const dest = postgresOwnedDir('units-');
   const installed = await runPgward(['install-units', '--dest', dest]);
   expect(installed.exitCode).toBe(0);

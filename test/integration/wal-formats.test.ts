@@ -1,12 +1,13 @@
 // The migration path: WAL archived by wal-e (lzop) and WAL-G (lz4, zstd, brotli) under wal_005/ is
 // fetched correctly. The objects are made here by the real command-line tools, not by pgward.
-import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, expect } from '@jest/globals';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { runPgward } from '../harness/cli.js';
 import { createCluster, postgresOwnedDir, type TestCluster } from '../harness/postgres.js';
 import { switchWal } from '../harness/archiving.js';
+import { testNeeding } from '../harness/tools.js';
 
 let cluster: TestCluster;
 let segment: string;
@@ -30,7 +31,7 @@ const FORMATS: Array<[string, string, string[]]> = [
   ['gzip', 'gz', ['gzip', '-c']],
 ];
 
-test.each(FORMATS)('%s (.%s) made by the real tool is fetched byte-exact and checked', async (_name, extension, command) => {
+testNeeding([['lzop', 'lzop'], ['lz4', 'lz4'], ['zstd', 'zstd'], ['brotli', 'brotli'], ['gzip', 'gzip']]).each(FORMATS)('%s (.%s) made by the real tool is fetched byte-exact and checked', async (_name, extension, command) => {
   const repo = postgresOwnedDir(`fmt-${extension}-`);
   mkdirSync(join(repo, 'wal_005'));
   const { stdout } = await execa(command[0]!, command.slice(1), { input: segmentBytes, encoding: 'buffer', stripFinalNewline: false });
@@ -48,7 +49,7 @@ test.each(FORMATS)('%s (.%s) made by the real tool is fetched byte-exact and che
   expect(readFileSync(join(target, 'hist'), 'utf8')).toMatch(/^1\t0\/3000140/);
 }, 30_000);
 
-test("a segment from another cluster in the archive is refused on fetch, not handed to PostgreSQL", async () => {
+testNeeding([['lz4', 'lz4']])("a segment from another cluster in the archive is refused on fetch, not handed to PostgreSQL", async () => {
   const other = await createCluster({ version: '17' });
   try {
     const repo = postgresOwnedDir('fmt-foreign-');

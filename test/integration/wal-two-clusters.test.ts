@@ -58,13 +58,16 @@ test("17's archive_command pointed at 13's prefix fails with exit 4 and stores n
   const before13 = await keys('13-main');
   await pg17.query(`ALTER SYSTEM SET archive_command = '${pgwardCommand(config13, 'wal-push %p').replace(/'/g, "''")}'`);
   await pg17.query('SELECT pg_reload_conf()');
-  await new Promise((r) => setTimeout(r, 300));
-  const stuck = await switchWal(pg17);
+  // The archiver reloads on its own schedule: until it has, a switched segment may still be archived
+  // the old way. Switch again until one fails; that one is the segment stuck on the wrong prefix.
+  let stuck = '';
   const until = Date.now() + 30_000;
   while ((await failedCount(pg17)).failed === 0) {
     if (Date.now() > until) throw new Error('no archive failure seen');
+    if (!stuck || (await keys('17-main')).includes(`17-main/wal_005/${stuck}.lz4`)) stuck = await switchWal(pg17);
     await new Promise((r) => setTimeout(r, 100));
   }
+  stuck = (await failedCount(pg17)).lastFailed!;
   expect((await failedCount(pg17)).lastFailed).toBe(stuck);
   expect(readFileSync(pg17.logFile, 'utf8')).toMatch(/archive command failed with exit code 4/);
   expect(readFileSync(pg17.logFile, 'utf8')).toMatch(/repository .*13-main belongs to cluster .* not to/);
@@ -72,7 +75,7 @@ test("17's archive_command pointed at 13's prefix fails with exit 4 and stores n
 
   await pg17.query('ALTER SYSTEM RESET archive_command');
   await pg17.query('SELECT pg_reload_conf()');
-  await new Promise((r) => setTimeout(r, 300));
+  // No wait for the reload: waitArchived polls until the archiver, retrying, uses the reset command.
   const next = await switchWal(pg17);
   await waitArchived(pg17, next);
   const archived17 = await keys('17-main');

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { mkdtempSync, openSync, readFileSync, closeSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, closeSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../../src/log/logger.js';
@@ -7,11 +7,16 @@ import { formatLogLine } from '../../src/log/text-format.js';
 import { Secret } from '../../src/config/secret.js';
 
 function capture(format: 'json' | 'text', write: (log: ReturnType<typeof createLogger>) => void): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'pgward-log-')), 'out');
-  const fd = openSync(path, 'w');
-  write(createLogger({ fd, format, base: { command: 'test' } }));
-  closeSync(fd);
-  return readFileSync(path, 'utf8');
+  const dir = mkdtempSync(join(tmpdir(), 'pgward-log-'));
+  try {
+    const path = join(dir, 'out');
+    const fd = openSync(path, 'w');
+    write(createLogger({ fd, format, base: { command: 'test' } }));
+    closeSync(fd);
+    return readFileSync(path, 'utf8');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 describe('logger', () => {
