@@ -1,8 +1,9 @@
 // Reading the identity files of a data directory, turning every failure into a ClusterUnusableError
 // that says what is wrong with which file and what to do.
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClusterUnusableError } from '../errors/errors.js';
+import { NotARegularFileError, readBounded } from './bounded-read.js';
 import { parsePgControl, PgControlParseError, type PgControl } from './pg-control.js';
 import { parsePgVersion, PgVersionParseError } from './pg-version.js';
 import { parsePostmasterPid, PostmasterPidParseError, type PostmasterPid } from './postmaster-pid.js';
@@ -11,7 +12,18 @@ function errnoOf(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException).code;
 }
 
+// Upper bounds far above what PostgreSQL writes (pg_control is 8192 bytes, PG_VERSION a few bytes,
+// postmaster.pid a few hundred), so only a file that is not what it claims to be is refused.
+const MAX_PG_VERSION = 64;
+const MAX_PG_CONTROL = 8192;
+const MAX_POSTMASTER_PID = 64 * 1024;
+
 function unreadable(path: string, err: unknown): ClusterUnusableError {
+  if (err instanceof NotARegularFileError) {
+    return new ClusterUnusableError(err.message, {
+      hint: 'this is not a usable data directory: put the real file back (or restore the data directory) before using it',
+    });
+  }
   const code = errnoOf(err);
   if (code === 'EACCES' || code === 'EPERM') {
     return new ClusterUnusableError(`cannot read ${path}: permission denied`, {
@@ -52,7 +64,7 @@ export async function readPgVersion(dataDirectory: string): Promise<string> {
   const path = join(dataDirectory, 'PG_VERSION');
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = (await readBounded(path, MAX_PG_VERSION)).toString('utf8');
   } catch (err) {
     if (errnoOf(err) === 'ENOENT') {
       const debianConfig = await stat(join(dataDirectory, 'postgresql.conf')).then(() => true, () => false);
@@ -68,6 +80,11 @@ export async function readPgVersion(dataDirectory: string): Promise<string> {
     return parsePgVersion(text);
   } catch (err) {
     if (!(err instanceof PgVersionParseError)) throw err;
+    if (err.unsupported) {
+      throw new ClusterUnusableError(`${path}: ${err.message}`, {
+        hint: 'a newer PostgreSQL needs a newer pgward; if the file was changed by hand, put back the version the cluster was created with',
+      });
+    }
     throw new ClusterUnusableError(`${path} is damaged: ${err.message}`, {
       hint: 'this is not a usable data directory; do not back it up until PG_VERSION is repaired',
     });
@@ -78,7 +95,7 @@ export async function readPgControl(dataDirectory: string): Promise<PgControl> {
   const path = join(dataDirectory, 'global', 'pg_control');
   let buf: Buffer;
   try {
-    buf = await readFile(path);
+    buf = await readBounded(path, MAX_PG_CONTROL);
   } catch (err) {
     if (errnoOf(err) === 'ENOENT') {
       throw new ClusterUnusableError(`${path} is missing`, {
@@ -103,7 +120,7 @@ export async function readPostmasterPid(dataDirectory: string): Promise<Postmast
   const path = join(dataDirectory, 'postmaster.pid');
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = (await readBounded(path, MAX_POSTMASTER_PID)).toString('utf8');
   } catch (err) {
     if (errnoOf(err) === 'ENOENT') return undefined;
     throw unreadable(path, err);

@@ -1,11 +1,15 @@
 import { describe, expect, test } from '@jest/globals';
-import { majorFromVersionNum, parsePgVersion } from '../../src/cluster/pg-version.js';
+import { majorFromVersionNum, parsePgVersion, PgVersionParseError } from '../../src/cluster/pg-version.js';
 import { parseProcStat } from '../../src/cluster/postmaster-process.js';
 import { clusterName } from '../../src/cluster/cluster-name.js';
 
 describe('PG_VERSION', () => {
   test.each(['9.6\n', '10\n', '15\n', '17', '18\n'])('accepts %j', (text) => expect(parsePgVersion(text)).toBe(text.trim()));
   test.each(['', 'fifteen', '15.4', '1', '9'])('refuses %j', (text) => expect(() => parsePgVersion(text)).toThrow(/not a major version/));
+  test.each(['99', '9.2', '20', '42'])('refuses %j, a release pgward does not know', (text) => {
+    expect(() => parsePgVersion(text)).toThrow(PgVersionParseError);
+    expect(() => parsePgVersion(text)).toThrow(/not a release this pgward supports/);
+  });
 });
 
 describe('server_version_num to major', () => {
