@@ -2,6 +2,7 @@
 // file://localhost/path is accepted too.
 import { ConfigError } from '../errors/errors.js';
 import type { Sourced } from './settings.js';
+import { withoutUrlCredentials } from './url-credentials.js';
 
 export type RepoLocation = { kind: 's3'; bucket: string; prefix: string } | { kind: 'fs'; path: string };
 
@@ -10,10 +11,15 @@ const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 export function parseRepoUrl(setting: Sourced<string>): RepoLocation {
   const text = setting.value.trim();
   const bad = (why: string): ConfigError =>
-    new ConfigError(`repository ${JSON.stringify(text)} (${setting.source}) ${why}`, {
+    new ConfigError(`repository ${JSON.stringify(withoutUrlCredentials(text))} (${setting.source}) ${why}`, {
       hint: 'write the repository as s3://bucket/prefix or file:///absolute/path',
     });
   const s3 = /^s3:\/\/([^/]+)(\/.*)?$/.exec(text);
+  if (s3?.[1]!.includes('@')) {
+    throw new ConfigError(`repository (${setting.source}) must not contain credentials`, {
+      hint: 'write it as s3://bucket/prefix and give keys in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
+    });
+  }
   if (s3) {
     const bucket = s3[1]!;
     if (!BUCKET.test(bucket)) throw bad(`has an invalid bucket name ${JSON.stringify(bucket)}`);

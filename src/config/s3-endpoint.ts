@@ -2,6 +2,7 @@
 // https+path://minio.local:9000 (path-style) or https+virtualhost://s3.example.com; plain URLs work too.
 import { ConfigError } from '../errors/errors.js';
 import type { Sourced } from './settings.js';
+import { withoutUrlCredentials } from './url-credentials.js';
 
 export interface S3Endpoint {
   url: string;
@@ -20,7 +21,7 @@ export function parseS3Endpoint(setting: Sourced<string>): S3Endpoint {
     url = new URL('invalid:');
   }
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
-    throw new ConfigError(`S3 endpoint ${JSON.stringify(text)} (${setting.source}) is not an http(s) URL`, {
+    throw new ConfigError(`S3 endpoint ${JSON.stringify(withoutUrlCredentials(text))} (${setting.source}) is not an http(s) URL`, {
       hint: 'write it as https://host:port, or in wal-e form https+path://host:port',
     });
   }

@@ -6,6 +6,7 @@ import { readConfigFile, type ConfigEntry } from './config-file.js';
 import { DEFAULT_CONFIG_FILE, SETTINGS, type SettingKey } from './definitions.js';
 import { readEnvdir } from './envdir.js';
 import { Secret } from './secret.js';
+import { withoutUrlCredentials } from './url-credentials.js';
 import { ConfigError } from '../errors/errors.js';
 
 export interface Sourced<T> {
@@ -114,7 +115,7 @@ export class Settings {
     const out: Record<string, string> = {};
     for (const [key, found] of this.values) {
       const secret = 'secret' in SETTINGS[key] && SETTINGS[key].secret;
-      out[key] = `${secret ? '[redacted]' : found.value} (${found.source})`;
+      out[key] = `${secret ? '[redacted]' : withoutUrlCredentials(String(found.value))} (${found.source})`;
     }
     return out;
   }
