@@ -15,6 +15,7 @@ import { S3Storage } from '../../src/storage/s3.js';
 import { getBuffer, readAll, type Storage } from '../../src/storage/storage.js';
 import { TEST_ROOT } from '../harness/paths.js';
 import { startS3rver, type TestS3Server } from '../harness/s3rver.js';
+import { runningRgw } from '../harness/external-s3.js';
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
@@ -52,6 +53,21 @@ const implementations: Array<[string, () => Storage]> = [
     },
   ],
 ];
+
+// The run's Ceph RADOS Gateway, when it started one (PGWARD_TEST_RGW=1, as in CI): a store that
+// honours conditional writes and multipart rules, which s3rver does not.
+const rgw = runningRgw();
+const rgwBucket = `contract-${randomBytes(4).toString('hex')}`;
+if (rgw) {
+  beforeAll(() => rgw.createBucket(rgwBucket), 60_000);
+  implementations.push([
+    's3 (Ceph RGW)',
+    () => {
+      const config = repositoryConfig(new Settings({ flags: {}, env: rgw.env(rgwBucket, `run-${randomBytes(4).toString('hex')}`) }));
+      return new S3Storage({ ...config.s3!, listPageSize: 10, partSizeBytes: 5 * 1024 * 1024 });
+    },
+  ]);
+}
 
 describe.each(implementations)('storage contract: %s', (_name, make) => {
   let storage: Storage;
@@ -141,6 +157,20 @@ describe.each(implementations)('storage contract: %s', (_name, make) => {
     await expect(storage.put('a//b', Buffer.from('x'))).rejects.toThrow(/invalid object key/);
     await expect(storage.put('.hidden', Buffer.from('x'))).rejects.toThrow(/invalid object key/);
     await expect(storage.put('ok', Buffer.from('x'), { metadata: { Upper: 'x' } })).rejects.toThrow(/metadata/);
+  });
+});
+
+// Only stores that honour create-if-absent atomically: link() on the filesystem, If-None-Match on a
+// real S3 server. s3rver ignores the condition, so two racing pushes can both "win" there.
+describe.each(implementations.filter(([name]) => !name.includes('s3rver')))('atomic create: %s', (_name, make) => {
+  test('of 8 concurrent putIfAbsent calls for one key, exactly one creates it and its bytes stay', async () => {
+    const storage = make();
+    const bodies = Array.from({ length: 8 }, (_, i) => Buffer.from(`writer ${i} `.repeat(1000)));
+    const results = await Promise.all(bodies.map((body) => storage.putIfAbsent('race/one', body)));
+    expect(results.filter((r) => r === 'created')).toHaveLength(1);
+    const winner = bodies[results.indexOf('created')]!;
+    expect(Buffer.compare((await getBuffer(storage, 'race/one'))!, winner)).toBe(0);
+    storage.close();
   });
 });
 

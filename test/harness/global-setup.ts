@@ -3,6 +3,8 @@
 // died cleaned up. Unit tests start nothing and get no set-up.
 import { chmodSync, mkdtempSync } from 'node:fs';
 import { RUN_ROOT_PREFIX } from './paths.js';
+import { join } from 'node:path';
+import { RGW_ENDPOINT_ENV, rgwRequested, startRgw } from './rgw-server.js';
 import { claimRunRoot, removeAbandonedRunRoots } from './strays.js';
 
 export default async function globalSetup(): Promise<void> {
@@ -15,4 +17,9 @@ export default async function globalSetup(): Promise<void> {
   chmodSync(root, 0o755);
   process.env.PGWARD_TEST_ROOT = root;
   process.env.PGWARD_TEST_ROOT_OWNER = String(process.pid);
+  if (rgwRequested()) {
+    const started = Date.now();
+    process.env[RGW_ENDPOINT_ENV] = await startRgw(join(root, 'rgw'));
+    process.stderr.write(`\ntest harness: Ceph RADOS Gateway on ${process.env[RGW_ENDPOINT_ENV]} (started in ${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+  }
 }

@@ -5,4 +5,5 @@ export default async function globalTeardown(): Promise<void> {
   if (!root || process.env.PGWARD_TEST_ROOT_OWNER !== String(process.pid)) return;
   await removeRunRoot(root);
   delete process.env.PGWARD_TEST_ROOT_OWNER;
+  delete process.env.PGWARD_TEST_RGW_ENDPOINT;
 }

@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { OWNER_FILE, RUN_ROOT_PREFIX, TEST_ROOT } from './paths.js';
+import { stopRgw } from './rgw-server.js';
 
 function postmasterOf(dataDirectory: string): number | undefined {
   try {
@@ -48,6 +49,7 @@ export async function stopServersUnder(root: string): Promise<number> {
 }
 
 export async function removeRunRoot(root: string): Promise<number> {
+  await stopRgw(join(root, 'rgw'));
   const stopped = await stopServersUnder(root);
   rmSync(root, { recursive: true, force: true });
   return stopped;
