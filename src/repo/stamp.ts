@@ -30,6 +30,8 @@ export interface RepoStamp {
   createdAt: string;
   /** identities this repository held before an upgrade step re-stamped it, oldest first */
   history: Array<{ systemIdentifier: string; pgMajor: string; until: string }>;
+  /** set by location-remove: the creator's location no longer counts as registered */
+  originRetiredAt?: string;
 }
 
 export function newStamp(identity: StampIdentity, now = new Date()): RepoStamp {
