@@ -32,7 +32,7 @@ const COMMANDS: CommandDefinition[] = [
   },
   {
     command: 'check [pgdata]',
-    describe: 'verify the cluster and its repository (stamps a new repository for this cluster)',
+    describe: 'verify the cluster and its repository (stamps a new repository; registers a standby as a location that may archive once promoted)',
     load: async () => (await import('./commands/check.js')).checkCommand.handler,
   },
   {

@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { IntegrityError, RepoIdentityError, UsageError } from '../errors/errors.js';
 import { getBuffer, type Storage } from '../storage/storage.js';
-import { locationKey, LOCATIONS_PREFIX, STAMP_KEY } from './layout.js';
-import { checkStamp, ensureStamp, readStamp, type EnsureStampResult, type RepoStamp, type StampIdentity } from './stamp.js';
+import { locationKey, LOCATIONS_PREFIX } from './layout.js';
+import { checkStamp, ensureStamp, readStamp, retireStampOrigin, type EnsureStampResult, type RepoStamp, type StampIdentity } from './stamp.js';
 
 export const LOCATION_FORMAT = 'pgward-location/1';
 export const LOCATION_ROLES = ['primary', 'standby', 'restore', 'manual'] as const;
@@ -162,10 +162,7 @@ export async function ensureWriter(storage: Storage, identity: StampIdentity, ho
   throw await notRegisteredError(storage, result.stamp, host, identity.dataDirectory);
 }
 
-/**
- * Retires a location: its object goes, and when it is the stamp's creator the stamp records that it
- * no longer counts (a read-modify-write of pgward.json, acceptable for this rare manual step).
- */
+/** Retires a location: its object goes, and when it is the stamp's creator the stamp says so. */
 export async function removeLocation(storage: Storage, host: string, dataDirectory: string): Promise<{ removed: boolean }> {
   const stamp = await readStamp(storage);
   if (!stamp) throw new UsageError(`repository ${storage.location} has no stamp, so it has no locations`, { hint: 'check the repository setting (PGWARD_REPO / WALE_S3_PREFIX)' });
@@ -173,10 +170,7 @@ export async function removeLocation(storage: Storage, host: string, dataDirecto
   const hadObject = (await storage.head(key)) !== undefined;
   const origin = isStampOrigin(stamp, host, dataDirectory);
   if (!hadObject && !origin) return { removed: false };
-  if (origin) {
-    const retired: RepoStamp = { ...stamp, originRetiredAt: new Date().toISOString() };
-    await storage.put(STAMP_KEY, Buffer.from(`${JSON.stringify(retired, null, 2)}\n`), { metadata: { 'pgward-stamp': stamp.format } });
-  }
+  if (origin) await retireStampOrigin(storage, stamp);
   if (hadObject) await storage.deleteMany([key]);
   return { removed: true };
 }

@@ -113,3 +113,13 @@ export async function ensureStamp(storage: Storage, identity: StampIdentity): Pr
   checkStamp(stored, identity, storage.location);
   return { stamp: stored, created: result === 'created' && stored.createdAt === stamp.createdAt };
 }
+
+/**
+ * Records that the stamp's creator no longer counts as a registered location (location-remove of
+ * the old primary). A read-modify-write of pgward.json, acceptable for this rare manual step; the
+ * registrations themselves never rewrite the stamp.
+ */
+export async function retireStampOrigin(storage: Storage, stamp: RepoStamp, now = new Date()): Promise<void> {
+  const retired: RepoStamp = { ...stamp, originRetiredAt: now.toISOString() };
+  await storage.put(STAMP_KEY, Buffer.from(`${JSON.stringify(retired, null, 2)}\n`), { metadata: { 'pgward-stamp': STAMP_FORMAT } });
+}
