@@ -9,6 +9,7 @@ import type { Logger } from '../log/logger.js';
 import { formatBytes, ProgressReporter } from '../log/progress.js';
 import { backupObjectKey } from '../repo/layout.js';
 import { getBuffer, type Storage } from '../storage/storage.js';
+import { explainRecoveryTimeline } from '../wal/recovery-timeline.js';
 import { readManifest } from './catalog.js';
 import { extractPartition, type Owner } from './extract.js';
 import { BufferReleaser } from './memory.js';
@@ -120,5 +121,7 @@ export async function fetchBackup(options: BackupFetchOptions): Promise<{ files:
   }
   await chmod(target, 0o700);
   log.info({ phase: 'complete', files: restored.size, bytes: total }, `restored ${restored.size} files; start the server to recover through restore_command`);
+  const timeline = await explainRecoveryTimeline(storage, sentinel.timeline, sentinel.pgVersionNum);
+  log[timeline.warning ? 'warn' : 'info']({ timeline: timeline.timeline, backupTimeline: sentinel.timeline }, `recovery will follow timeline ${timeline.timeline}: ${timeline.reason}${timeline.warning ? `; WARNING: ${timeline.warning}` : ''}`);
   return { files: restored.size, bytes: total };
 }

@@ -32,7 +32,7 @@ const COMMANDS: CommandDefinition[] = [
   },
   {
     command: 'check [pgdata]',
-    describe: 'verify the cluster and its repository (stamps a new repository for this cluster)',
+    describe: 'verify the cluster and its repository (stamps a new repository; registers a standby as a location that may archive once promoted)',
     load: async () => (await import('./commands/check.js')).checkCommand.handler,
   },
   {
@@ -111,6 +111,27 @@ const COMMANDS: CommandDefinition[] = [
     load: async () => (await import('./commands/install-units.js')).installUnitsCommand.handler,
     options: {
       'dest': { type: 'string', describe: 'target folder (default /etc/systemd/system)' },
+    },
+  },
+  {
+    command: 'location-add [pgdata]',
+    describe: 'allow the cluster in PGDATA on this host to write into the repository (a new primary, a standby, a restore that replaces the source)',
+    load: async () => (await import('./commands/location-add.js')).locationAddCommand.handler,
+    options: {
+      'role': { type: 'string', describe: 'primary, standby, restore or manual (default manual): recorded for location-list' },
+    },
+  },
+  {
+    command: 'location-list',
+    describe: 'list the locations (host + data directory) allowed to write into the repository',
+    load: async () => (await import('./commands/location-list.js')).locationListCommand.handler,
+  },
+  {
+    command: 'location-remove <directory>',
+    describe: 'retire a location (e.g. the old primary after a restore replaced it): its writes are refused from then on',
+    load: async () => (await import('./commands/location-remove.js')).locationRemoveCommand.handler,
+    options: {
+      'location-host': { type: 'string', describe: 'the host the location is on (default this host)' },
     },
   },
   {

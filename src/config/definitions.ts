@@ -47,6 +47,10 @@ export const SETTINGS = {
   },
   progressInterval: { env: ['PGWARD_PROGRESS_INTERVAL'], description: 'seconds between progress lines (default 5)' },
   daemonSocket: { flag: 'socket', env: ['PGWARD_DAEMON_SOCKET'], description: "the cluster daemon's socket (default /run/pgward/<instance>.sock)" },
+  daemonRecheckInterval: {
+    env: ['PGWARD_DAEMON_RECHECK_INTERVAL'],
+    description: "seconds between the daemon's re-checks of the repository stamp and of its location's registration (default 60)",
+  },
   noDaemon: { env: ['PGWARD_NO_DAEMON'], description: 'wal-push/wal-fetch: do not ask the daemon (true/false)' },
   walPushTimeout: { env: ['PGWARD_WAL_PUSH_TIMEOUT'], description: 'seconds a wal-push may take in all before it fails (default 30)' },
   walFetchRetry: {

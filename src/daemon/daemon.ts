@@ -1,8 +1,9 @@
 // pgward daemon: one per cluster. It verifies the cluster (PG_VERSION, pg_control) and the
 // repository stamp before it serves anything, then answers wal-push/wal-fetch over its socket with
 // warm storage clients and archives .ready segments ahead. It re-checks the identity when
-// postmaster.pid changes and the stamp every minute; on a mismatch it stops serving (every request
-// fails with exit 3/4, so archive_command keeps failing loudly and nothing is mixed in).
+// postmaster.pid changes and the stamp and this location's registration every minute; on a mismatch
+// it stops serving (every request fails with exit 3/4, so archive_command keeps failing loudly and
+// nothing is mixed in).
 import { realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { Server } from 'node:net';
@@ -10,7 +11,8 @@ import { readClusterFiles, type ClusterFiles } from '../cluster/identity.js';
 import type { WriteMethod } from '../codec/compression.js';
 import { asPgwardError, ClusterIdentityError, PgwardError } from '../errors/errors.js';
 import type { Logger } from '../log/logger.js';
-import { ensureStamp, stampIdentityOf } from '../repo/stamp.js';
+import { ensureWriter } from '../repo/locations.js';
+import { stampIdentityOf } from '../repo/stamp.js';
 import type { Storage } from '../storage/storage.js';
 import { fetchWalFile } from '../wal/wal-fetch.js';
 import type { Request, Response } from './protocol.js';
@@ -59,10 +61,10 @@ export class Daemon {
   async start(): Promise<void> {
     this.cluster = await readClusterFiles(this.options.dataDirectory);
     this.storage = await this.options.openStorage();
-    await ensureStamp(this.storage, stampIdentityOf(this.cluster));
+    await ensureWriter(this.storage, stampIdentityOf(this.cluster));
     this.pidStamp = await this.postmasterPidStamp();
     const walDirectory = join(this.cluster.dataDirectory, 'pg_wal');
-    this.archiver = new UploadAhead(() => ({ storage: this.storage, cluster: this.cluster, compression: this.options.compression, log: this.log }), walDirectory, this.options.concurrency, this.log);
+    this.archiver = new UploadAhead(() => ({ storage: this.storage, cluster: this.cluster, compression: this.options.compression, log: this.log, locationChecked: true }), walDirectory, this.options.concurrency, this.log);
     this.prefetcher = new Prefetcher(walDirectory, 4, () => ({ storage: this.storage, systemIdentifier: this.cluster.systemIdentifier, log: this.log }));
     this.server = await listen(this.options.socketPath, (request) => this.handle(request), this.log);
     this.archiver.start(this.options.scanIntervalMs ?? 200);
@@ -96,7 +98,7 @@ export class Daemon {
 
   private async recheckStamp(): Promise<void> {
     try {
-      await ensureStamp(this.storage, stampIdentityOf(this.cluster));
+      await ensureWriter(this.storage, stampIdentityOf(this.cluster));
     } catch (err) {
       const e = asPgwardError(err);
       if (e.code === 'REPO_IDENTITY_MISMATCH') this.refuse(e);
@@ -146,7 +148,7 @@ export class Daemon {
   /** SIGHUP: settings may have changed (repository, credentials): reopen the storage. */
   async reload(): Promise<void> {
     const next = await this.options.openStorage();
-    await ensureStamp(next, stampIdentityOf(this.cluster));
+    await ensureWriter(next, stampIdentityOf(this.cluster));
     const previous = this.storage;
     this.storage = next;
     previous.close();

@@ -4,6 +4,13 @@ export const STAMP_KEY = 'pgward.json';
 export const WAL_PREFIX = 'wal_005/';
 export const BACKUP_PREFIX = 'basebackups_005/';
 export const SENTINEL_SUFFIX = '_backup_stop_sentinel.json';
+/** one write-once object per location (host + data directory) allowed to write into the repository */
+export const LOCATIONS_PREFIX = 'locations/';
+
+/** locations/<id>.json, where id is a short hash of the host and the data directory. */
+export function locationKey(id: string): string {
+  return `${LOCATIONS_PREFIX}${id}.json`;
+}
 
 export function walKey(fileName: string, extension: string): string {
   return `${WAL_PREFIX}${fileName}${extension ? `.${extension}` : ''}`;

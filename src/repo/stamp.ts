@@ -30,6 +30,8 @@ export interface RepoStamp {
   createdAt: string;
   /** identities this repository held before an upgrade step re-stamped it, oldest first */
   history: Array<{ systemIdentifier: string; pgMajor: string; until: string }>;
+  /** set by location-remove: the creator's location no longer counts as registered */
+  originRetiredAt?: string;
 }
 
 export function newStamp(identity: StampIdentity, now = new Date()): RepoStamp {
@@ -110,4 +112,14 @@ export async function ensureStamp(storage: Storage, identity: StampIdentity): Pr
   if (!stored) throw new IntegrityError(`repository stamp ${storage.location}/${STAMP_KEY} vanished after it was written`);
   checkStamp(stored, identity, storage.location);
   return { stamp: stored, created: result === 'created' && stored.createdAt === stamp.createdAt };
+}
+
+/**
+ * Records that the stamp's creator no longer counts as a registered location (location-remove of
+ * the old primary). A read-modify-write of pgward.json, acceptable for this rare manual step; the
+ * registrations themselves never rewrite the stamp.
+ */
+export async function retireStampOrigin(storage: Storage, stamp: RepoStamp, now = new Date()): Promise<void> {
+  const retired: RepoStamp = { ...stamp, originRetiredAt: now.toISOString() };
+  await storage.put(STAMP_KEY, Buffer.from(`${JSON.stringify(retired, null, 2)}\n`), { metadata: { 'pgward-stamp': STAMP_FORMAT } });
 }

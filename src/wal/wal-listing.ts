@@ -11,6 +11,8 @@ export interface WalListing {
   fileNames: Set<string>;
   /** the first key of each file name */
   keys: Map<string, string>;
+  /** when the first key of each file name was stored, where the storage says */
+  modified: Map<string, Date | undefined>;
   /** every WAL object key, all endings */
   allKeys: string[];
   segmentSize: number;
@@ -20,6 +22,7 @@ export interface WalListing {
 export async function listArchivedWal(storage: Storage): Promise<WalListing> {
   const fileNames = new Set<string>();
   const keys = new Map<string, string>();
+  const modified = new Map<string, Date | undefined>();
   const allKeys: string[] = [];
   let newestSegmentKey: string | undefined;
   for await (const item of storage.list(WAL_PREFIX)) {
@@ -27,10 +30,13 @@ export async function listArchivedWal(storage: Storage): Promise<WalListing> {
     if (!parsed) continue;
     fileNames.add(parsed.fileName);
     allKeys.push(item.key);
-    if (!keys.has(parsed.fileName)) keys.set(parsed.fileName, item.key);
+    if (!keys.has(parsed.fileName)) {
+      keys.set(parsed.fileName, item.key);
+      modified.set(parsed.fileName, item.lastModified);
+    }
     if (/^[0-9A-F]{24}$/.test(parsed.fileName)) newestSegmentKey = item.key;
   }
   const recorded = newestSegmentKey ? Number((await storage.head(newestSegmentKey))?.metadata?.[META_SEGMENT_SIZE]) : NaN;
   const known = Number.isInteger(recorded) && recorded > 0;
-  return { fileNames, keys, allKeys, segmentSize: known ? recorded : DEFAULT_SEGMENT_SIZE, segmentSizeKnown: known };
+  return { fileNames, keys, modified, allKeys, segmentSize: known ? recorded : DEFAULT_SEGMENT_SIZE, segmentSizeKnown: known };
 }

@@ -11,6 +11,7 @@ import type { ClusterFiles } from '../cluster/identity.js';
 import { ArchiveDuplicateError, IntegrityError, UsageError } from '../errors/errors.js';
 import type { Logger } from '../log/logger.js';
 import { walKey } from '../repo/layout.js';
+import { ensureWriter } from '../repo/locations.js';
 import { ensureStamp, stampIdentityOf } from '../repo/stamp.js';
 import { getBuffer, type Storage } from '../storage/storage.js';
 import { findArchivedWal } from './archived-wal.js';
@@ -27,6 +28,8 @@ export interface WalPushContext {
   cluster: ClusterFiles;
   compression: WriteMethod;
   log: Logger;
+  /** the daemon checked this location at start and re-checks it periodically, not per segment */
+  locationChecked?: boolean;
 }
 
 export type WalPushOutcome =
@@ -82,8 +85,9 @@ export async function pushWalFile(ctx: WalPushContext, path: string): Promise<Wa
   const compressing = compressBuffer(data, ctx.compression);
   compressing.catch(() => undefined);
   const rawSha = sha256(data);
-  // Nothing is written to a repository stamped by another cluster (exit 4).
-  await ensureStamp(ctx.storage, stampIdentityOf(ctx.cluster));
+  // Nothing is written to a repository stamped by another cluster, nor from a location (a restored
+  // copy elsewhere) that is not registered to write into it (exit 4).
+  await (ctx.locationChecked ? ensureStamp : ensureWriter)(ctx.storage, stampIdentityOf(ctx.cluster));
 
   const existing = (await findArchivedWal(ctx.storage, fileName))[0];
   if (existing) return compareWithArchived(ctx, fileName, rawSha, existing.key, existing.method);

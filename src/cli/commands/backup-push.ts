@@ -5,7 +5,8 @@ import { pushBackup } from '../../backup/backup-push.js';
 import { readClusterIdentity } from '../../cluster/identity.js';
 import { parseWriteMethod } from '../../codec/compression.js';
 import { openVerifiedSession } from '../../postgres/session.js';
-import { ensureStamp, stampIdentityOf } from '../../repo/stamp.js';
+import { ensureWriter } from '../../repo/locations.js';
+import { stampIdentityOf } from '../../repo/stamp.js';
 import { PGWARD_VERSION } from '../../version.js';
 import { connectionOverrides, type CommandContext } from '../context.js';
 import { printJson } from '../output.js';
@@ -37,7 +38,7 @@ export const backupPushCommand = {
         `backing up cluster ${identity.name}: PostgreSQL ${session.server.serverVersion}, port ${session.target.port} (postmaster.pid), data directory ${identity.dataDirectory}, system identifier ${identity.systemIdentifier}`,
       );
       const sentinel = await withStorage(ctx, async (storage) => {
-        await ensureStamp(storage, stampIdentityOf(identity));
+        await ensureWriter(storage, stampIdentityOf(identity));
         return pushBackup({
           identity,
           session,

@@ -5,7 +5,9 @@ import { readClusterIdentity } from '../../cluster/identity.js';
 import { repositoryConfig } from '../../config/repository.js';
 import { openVerifiedSession } from '../../postgres/session.js';
 import { openStorage } from '../../repo/open.js';
+import { currentHost, registerCheckedLocation } from '../../repo/locations.js';
 import { ensureStamp } from '../../repo/stamp.js';
+import { recoveryMode } from '../../wal/recovery-mode.js';
 import { connectionOverrides, type CommandContext } from '../context.js';
 import { printFields, printJson } from '../output.js';
 import { pgdataFrom } from './pgdata-arg.js';
@@ -29,6 +31,9 @@ export const checkCommand = {
         clusterName: identity.name,
       });
       log.info({ repository: config.url, created }, created ? 'repository stamped for this cluster' : 'repository stamp matches');
+      const standby = session.server.inRecovery && (await recoveryMode(identity.dataDirectory)) === 'standby';
+      const location = await registerCheckedLocation(storage, stamp, { ...identity, host: currentHost() }, standby);
+      log.info({ host: currentHost(), ...location }, `location ${location.status === 'registered' ? 'registered' : 'already registered'} as ${location.role}`);
       const result = {
         cluster: identity.name,
         dataDirectory: identity.dataDirectory,
@@ -39,12 +44,14 @@ export const checkCommand = {
         repository: config.url,
         stampCreated: created,
         stampedAt: stamp.createdAt,
+        location: { host: currentHost(), dataDirectory: identity.dataDirectory, ...location },
       };
       if (ctx.json) return printJson(result);
       printFields([
         ['cluster', `${result.cluster} (PostgreSQL ${result.serverVersion}, port ${result.port})`],
         ['system identifier', result.systemIdentifier],
         ['repository', `${result.repository} (${created ? 'stamped now' : `stamped ${result.stampedAt}`})`],
+        ['location', `${currentHost()}:${identity.dataDirectory} (${location.role}, ${location.status.replace('-', ' ')})`],
         ['result', 'ok'],
       ]);
     } finally {

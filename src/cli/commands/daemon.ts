@@ -24,6 +24,7 @@ export const daemonCommand = {
       compression: compressionOf(settings),
       openStorage: () => openStorage(repositoryConfig(settings)),
       log: ctx.log.child({ cluster: dataDirectory }),
+      stampIntervalMs: (settings.int('daemonRecheckInterval', { min: 1, max: 86400 })?.value ?? 60) * 1000,
     });
     await daemon.start();
     await new Promise<void>((resolve) => {

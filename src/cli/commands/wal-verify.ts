@@ -1,6 +1,7 @@
 // pgward wal-verify: are all segments recovery would replay archived? From the first archived segment
 // (later: the oldest backup's start) to the newest, per timeline, following the newest timeline's
-// history back through its ancestors. Missing segments: exit 8 after the report.
+// history back through its ancestors. Missing segments, or a timeline whose parent kept being archived
+// after the fork (two servers writing one archive): exit 8 after the report.
 import { decompressBuffer } from '../../codec/buffer-codec.js';
 import { methodOfExtension } from '../../codec/compression.js';
 import { IntegrityError } from '../../errors/errors.js';
@@ -9,6 +10,8 @@ import { getBuffer } from '../../storage/storage.js';
 import { checkRecoveryPath } from '../../wal/wal-catalog.js';
 import { parseWalFileName, segmentNumber } from '../../wal/wal-file-name.js';
 import { listArchivedWal } from '../../wal/wal-listing.js';
+import { readArchivedHistories } from '../../wal/recovery-timeline.js';
+import { describeFork, findTimelineForks, formatLsn } from '../../wal/timeline-forks.js';
 import { parseTimelineHistory, type TimelineSwitch } from '../../wal/timeline-history.js';
 import type { CommandContext } from '../context.js';
 import { printFields, printJson } from '../output.js';
@@ -44,7 +47,9 @@ export const walVerifyCommand = {
       const start = onChain.reduce((a, b) => (a < b ? a : b));
       const end = numbers((tli) => tli === timeline).reduce((a, b) => (a > b ? a : b));
       const report = checkRecoveryPath(listing.fileNames, timeline, historyProblem ? [] : switches, start, end, listing.segmentSize);
-      if (ctx.json) printJson({ repository: config.url, ...report, historyProblem, timelines: [...chain].sort((a, b) => a - b) });
+      const forks = findTimelineForks(listing.modified, await readArchivedHistories(storage, listing), listing.segmentSize);
+      const forkJson = forks.map((f) => ({ ...f, forkLsn: formatLsn(f.forkLsn) }));
+      if (ctx.json) printJson({ repository: config.url, ...report, historyProblem, timelines: [...chain].sort((a, b) => a - b), forks: forkJson });
       else {
         printFields([
           ['repository', config.url],
@@ -52,10 +57,16 @@ export const walVerifyCommand = {
           ['range', `${report.from} .. ${report.to}`],
           ['history', historyProblem],
           ['missing', report.missingCount ? report.missing.map((g) => (g.count === 1 ? g.from : `${g.from}..${g.to} (${g.count})`)).join(', ') : 'none'],
+          ['forks', forks.length ? forks.map(describeFork).join('; ') : 'none'],
         ]);
       }
+      if (forks.length > 0 && report.missingCount === 0 && !historyProblem) {
+        throw new IntegrityError(forks.map(describeFork).join('; '), {
+          hint: 'find the server that archived the later timeline (location-list shows who may write) and stop it archiving here; restore with recovery_target_timeline set to the timeline you mean',
+        });
+      }
       if (report.missingCount > 0 || historyProblem) {
-        throw new IntegrityError(`${report.missingCount} WAL segment(s) missing between ${report.from} and ${report.to}${historyProblem ? `; ${historyProblem}` : ''}`, {
+        throw new IntegrityError(`${report.missingCount} WAL segment(s) missing between ${report.from} and ${report.to}${historyProblem ? `; ${historyProblem}` : ''}${forks.length ? `; ${forks.map(describeFork).join('; ')}` : ''}`, {
           hint: 'recovery cannot pass a gap: take a new base backup after it, and check archive_command failures (pg_stat_archiver)',
         });
       }
