@@ -46,6 +46,6 @@ export const deleteCommand = {
         ...plan.deleteBackups.map((name) => `  backup ${name}`),
         `kept: ${plan.keep.join(', ') || 'none'} (under ${BACKUP_PREFIX})`,
       ]);
-    });
+    }, 'read');
   },
 };
