@@ -43,7 +43,7 @@ async function reload(): Promise<string> {
 }
 
 function fetchRequest(id: number): Promise<Response | undefined> {
-  const destination = join(postgresOwnedDir('fetched-'), 'segment');
+  const destination = join(postgresOwnedDir('fetched-'), archivedSegment);
   return callDaemon(socket, { v: 1, id, op: 'wal-fetch', dataDirectory: cluster.dataDirectory, segment: archivedSegment, destination }, 10_000);
 }
 
@@ -77,7 +77,6 @@ test('a changed config value takes effect on SIGHUP, and the command-line flags 
   const first = await switchWal(cluster);
   await waitArchived(cluster, first);
   expect(readdirSync(join(repoFlag, 'wal_005'))).toContain(`${first}.lz4`);
-  archivedSegment = first;
 
   appendFileSync(configFile, 'PGWARD_COMPRESSION=gzip\n');
   expect(await reload()).toMatch(/settings reloaded/);
@@ -89,6 +88,8 @@ test('a changed config value takes effect on SIGHUP, and the command-line flags 
 });
 
 test('a refusal survives a SIGHUP while the cluster in PGDATA is another one, and ends when it is back', async () => {
+  archivedSegment = await switchWal(cluster);
+  await waitArchived(cluster, archivedSegment);
   expect((await fetchRequest(1))?.ok).toBe(true);
   // Another cluster (its own system identifier) now lives in the daemon's data directory.
   await cluster.stop();
