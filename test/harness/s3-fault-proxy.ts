@@ -80,7 +80,9 @@ function seededRandom(seed: number): () => number {
 export function classify(method: string, url: URL): { operation: S3Operation; bucket?: string; key?: string } {
   const parts = url.pathname.split('/').filter((part, i) => i > 0 || part !== '');
   const bucket = parts[0] ? decodeURIComponent(parts[0]) : undefined;
-  const key = parts.length > 1 ? decodeURIComponent(parts.slice(1).join('/')) : undefined;
+  // The SDK writes bucket-level requests as /bucket/ (a trailing slash): no key.
+  const rest = parts.slice(1).join('/');
+  const key = rest !== '' ? decodeURIComponent(rest) : undefined;
   const q = url.searchParams;
   const op = ((): S3Operation => {
     if (!bucket) return 'Other';

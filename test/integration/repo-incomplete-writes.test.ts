@@ -1,7 +1,7 @@
 // A wal-push killed mid-write leaves a hidden temporary file in a filesystem repository
 // (wal_005/.<segment>.lz4.tmp-<hex>) that nothing reads. repo-info counts such leftovers (text and
-// --json); the daemon removes those older than a day when it sweeps, off archive_command's path, and
-// leaves a fresh one alone (it may belong to a push in progress).
+// --json); the daemon (and delete --confirm, for installations without one) removes those older than
+// a day, off archive_command's path, and leaves a fresh one alone (it may belong to a push in progress).
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { chownSync, existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -66,4 +66,20 @@ test('the daemon removes the old leftover and leaves the fresh one alone', async
   expect(daemon.output()).toMatch(/removed 1 incomplete writes older than a day/);
   const json = await runPgward(['repo-info', '--json', '--config', configFile]);
   expect((JSON.parse(json.stdout) as { incompleteWrites: unknown }).incompleteWrites).toMatchObject({ count: 1, stale: 0 });
+});
+
+test('delete --confirm sweeps old leftovers too (installations without a daemon)', async () => {
+  const user = osUser('postgres');
+  const leftover = join(repo, 'wal_005', '.000000010000000000000044.lz4.tmp-00000000aaaa');
+  writeFileSync(leftover, Buffer.alloc(100));
+  chownSync(leftover, user.uid, user.gid);
+  const threeDaysAgo = new Date(Date.now() - 3 * 24 * 3600 * 1000);
+  utimesSync(leftover, threeDaysAgo, threeDaysAgo);
+  const dryRun = await runPgward(['delete', 'retain', '1', '--config', configFile], { asUser: 'postgres' });
+  expect(dryRun.exitCode).toBe(0);
+  expect(existsSync(leftover)).toBe(true);
+  const result = await runPgward(['delete', '--confirm', 'retain', '1', '--config', configFile], { asUser: 'postgres' });
+  expect({ exitCode: result.exitCode, stderr: result.stderr }).toMatchObject({ exitCode: 0 });
+  expect(existsSync(leftover)).toBe(false);
+  expect(existsSync(freshTemp)).toBe(true);
 });
