@@ -111,7 +111,7 @@ export class S3Storage implements Storage {
       return failure;
     } catch (abortErr) {
       const why = (abortErr as { name?: string }).name ?? String(abortErr);
-      const leftover = `the incomplete multipart upload ${uploadId} of ${this.location}/${key} could not be aborted (${why}) and still holds its parts: pgward removes such uploads after a day when it sweeps the repository, or set an AbortIncompleteMultipartUpload lifecycle rule on the bucket`;
+      const leftover = `the incomplete multipart upload ${uploadId} of ${this.location}/${key} could not be aborted (${why}) and still holds its parts: the daemon and delete --confirm abort uploads older than a day on stores that list them; otherwise set an AbortIncompleteMultipartUpload lifecycle rule on the bucket`;
       return new StorageError(failure.message, { hint: `${failure.hint ?? 'retry'}; ${leftover}`, cause: failure.cause });
     }
   }
