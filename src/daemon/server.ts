@@ -20,7 +20,8 @@ async function socketInUse(path: string): Promise<boolean> {
       probe.destroy();
       resolve(true);
     });
-    probe.once('error', () => resolve(false));
+    // A socket this user may not connect to may well be live (another user's daemon): never steal it.
+    probe.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'EACCES' || err.code === 'EPERM'));
   });
 }
 
