@@ -91,6 +91,17 @@ export class PartitionWriter {
     if (this.options.shouldStop?.()) throw new StopRequested('stop requested');
     if (this.finishing.length > 1) await this.finishing[this.finishing.length - 2];
     const partition = this.partition();
+    try {
+      return await this.addTo(partition, entry);
+    } catch (err) {
+      // A failed upload tears the tar stream down from downstream, and the next write fails with
+      // tar-stream's "already finalized or destroyed": the upload's own error says what went wrong.
+      if (!partition.pack.destroying) throw err;
+      throw (await partition.upload.then(() => undefined, (failure: unknown) => failure)) ?? err;
+    }
+  }
+
+  private async addTo(partition: OpenPartition, entry: BackupEntry): Promise<ManifestFile | undefined> {
     const header: Partial<tar.Header> = { name: entry.name, mode: entry.mode, mtime: entry.mtime, uname: 'postgres', gname: 'postgres' };
     if (entry.type === 'directory') {
       await this.writeEntry(partition, { ...header, type: 'directory' });

@@ -22,7 +22,7 @@ export interface CommandContext {
 
 const FORMATS: readonly LogFormat[] = ['auto', 'json', 'text'];
 
-function flagValues(args: GlobalArgs): Record<string, string | number | boolean | undefined> {
+export function flagValues(args: GlobalArgs): Record<string, string | number | boolean | undefined> {
   const flags: Record<string, string | number | boolean | undefined> = {};
   for (const [key, value] of Object.entries(args)) {
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') flags[key] = value;

@@ -2,6 +2,7 @@
 // PgwardError, which is rendered as one line plus a HINT and mapped to its code's exit status.
 import type { Argv, Options } from 'yargs';
 import { asPgwardError, UsageError } from '../errors/errors.js';
+import { PGWARD_VERSION } from '../version.js';
 import type { CommandContext, GlobalArgs } from './context.js';
 import { parseFastPath } from './fast-path.js';
 import { writeError } from './render-error.js';
@@ -186,7 +187,10 @@ async function runWithYargs(argv: string[]): Promise<void> {
     .demandCommand(1, 'name a command')
     .recommendCommands()
     .help()
-    .version(false)
+    .alias('help', 'h')
+    // The version is the one sentinels and stamps record (a unit test keeps it equal to package.json).
+    .version('version', 'print the version of pgward', `pgward ${PGWARD_VERSION}`)
+    .alias('version', 'V')
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .fail((message, err) => {
       throw err ?? new UsageError(message ?? 'invalid command line', { hint: 'pgward --help lists the commands and options' });

@@ -12,6 +12,13 @@ export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.tmp-${randomBytes(6).toString('hex')}`);
 }
 
+const TEMP_NAME = /^\.(.+)\.tmp-[0-9a-f]{12}$/;
+
+/** For a temporary file's name, the name of the file it was to become; undefined for other names. */
+export function targetOfTempName(name: string): string | undefined {
+  return TEMP_NAME.exec(name)?.[1];
+}
+
 export async function fsyncPath(path: string): Promise<void> {
   const handle = await open(path, 'r');
   try {

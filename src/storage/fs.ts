@@ -5,9 +5,9 @@ import { link, readdir, readFile, rename, rm, rmdir, stat, unlink } from 'node:f
 import { createReadStream } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import type { Readable } from 'node:stream';
-import { ensureDir, fsyncPath, writeDurableTemp, type Owner } from './fs-durable.js';
+import { ensureDir, fsyncPath, targetOfTempName, writeDurableTemp, type Owner } from './fs-durable.js';
 import { StorageError } from '../errors/errors.js';
-import { validateKey, validateMetadata, type CreateResult, type Metadata, type ObjectInfo, type PutOptions, type Storage } from './storage.js';
+import { validateKey, validateMetadata, type CreateResult, type IncompleteWrite, type Metadata, type ObjectInfo, type PutOptions, type Storage } from './storage.js';
 
 function isMissing(err: unknown): boolean {
   return (err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR';
@@ -188,6 +188,42 @@ export class FsStorage implements Storage {
       }
     }
     for (const dir of dirs) await fsyncPath(dir).catch(() => undefined);
+  }
+
+  /** The hidden temporary files (`.<name>.tmp-<hex>`) a killed writer left behind, in any folder. */
+  async listIncomplete(): Promise<IncompleteWrite[]> {
+    const found: IncompleteWrite[] = [];
+    const walk = async (relDir: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(join(this.root, relDir), { withFileTypes: true });
+      } catch (err) {
+        if (isMissing(err)) return;
+        throw this.fail('list', relDir || '.', err);
+      }
+      for (const entry of entries) {
+        const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
+        if (entry.isDirectory() && !entry.name.startsWith('.')) await walk(rel);
+        const target = entry.isFile() ? targetOfTempName(entry.name) : undefined;
+        if (target === undefined) continue;
+        const info = await stat(join(this.root, rel)).catch(() => undefined);
+        if (info) found.push({ key: relDir ? `${relDir}/${target}` : target, since: info.mtime, size: info.size, id: rel });
+      }
+    };
+    await walk('');
+    return found.sort((a, b) => a.since.getTime() - b.since.getTime());
+  }
+
+  async removeIncomplete(writes: readonly IncompleteWrite[]): Promise<void> {
+    for (const write of writes) {
+      // Only ever a temporary file inside the repository, whatever the caller passes.
+      if (targetOfTempName(basename(write.id)) === undefined || write.id.split('/').some((part) => part === '..' || part === '')) {
+        throw new TypeError(`${JSON.stringify(write.id)} is not a temporary file of this repository`);
+      }
+      await rm(join(this.root, write.id), { force: true }).catch((err: unknown) => {
+        throw this.fail('remove', write.id, err);
+      });
+    }
   }
 
   close(): void {}

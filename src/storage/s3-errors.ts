@@ -56,3 +56,9 @@ export function isPreconditionFailed(err: unknown): boolean {
   const e = err as SdkError;
   return e.name === 'PreconditionFailed' || e.$metadata?.httpStatusCode === 412;
 }
+
+/** The store does not offer the operation (s3rver and some gateways lack multipart listings). */
+export function isNotImplemented(err: unknown): boolean {
+  const e = err as SdkError;
+  return e.name === 'NotImplemented' || e.name === 'MethodNotAllowed' || e.$metadata?.httpStatusCode === 501 || e.$metadata?.httpStatusCode === 405;
+}

@@ -3,18 +3,22 @@
 // partSize x queueSize whatever the object size. Request checksums are configurable because custom
 // endpoints mishandle the SDK's aws-chunked trailers (see README, "S3-compatible stores").
 import {
+  AbortMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  type ListMultipartUploadsCommandOutput,
   PutObjectCommand,
   S3Client,
   type ListObjectsV2CommandOutput,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
-import { isNotFound, isPreconditionFailed, s3StorageError } from './s3-errors.js';
-import { validateKey, validateMetadata, type CreateResult, type ObjectInfo, type PutOptions, type Storage } from './storage.js';
+import { StorageError } from '../errors/errors.js';
+import { isNotFound, isNotImplemented, isPreconditionFailed, s3StorageError } from './s3-errors.js';
+import { validateKey, validateMetadata, type CreateResult, type IncompleteWrite, type ObjectInfo, type PutOptions, type Storage } from './storage.js';
 
 export interface S3StorageOptions {
   bucket: string;
@@ -64,7 +68,7 @@ export class S3Storage implements Storage {
     return this.options.prefix ? `${this.options.prefix}/${key}` : key;
   }
 
-  private fail(action: string, key: string, err: unknown): Error {
+  private fail(action: string, key: string, err: unknown): StorageError {
     return s3StorageError(action, `${this.location}/${key}`, err, this.endpointText);
   }
 
@@ -81,12 +85,34 @@ export class S3Storage implements Storage {
         params: { ...params, Body: body },
         partSize: this.options.partSizeBytes,
         queueSize: this.options.uploadQueueSize,
-        // Some stores (s3rver) reject AbortMultipartUpload; keeping the parts surfaces the real error.
+        // lib-storage's own abort replaces the upload's error with the abort's when the abort fails
+        // too; abortUpload below aborts itself and keeps the original error.
         leavePartsOnError: true,
       });
-      await upload.done();
+      try {
+        await upload.done();
+      } catch (err) {
+        throw await this.abortUpload(key, upload.uploadId, this.fail('put', key, err));
+      }
     } catch (err) {
-      throw this.fail('put', key, err);
+      throw err instanceof StorageError ? err : this.fail('put', key, err);
+    }
+  }
+
+  /**
+   * A failed multipart upload's parts stay stored, and billed, until the upload is aborted. The
+   * upload's own error is what the caller needs to see; an abort that fails too is added to its hint
+   * so the leftover is not forgotten.
+   */
+  private async abortUpload(key: string, uploadId: string | undefined, failure: StorageError): Promise<StorageError> {
+    if (!uploadId) return failure;
+    try {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.options.bucket, Key: this.objectKey(key), UploadId: uploadId }));
+      return failure;
+    } catch (abortErr) {
+      const why = (abortErr as { name?: string }).name ?? String(abortErr);
+      const leftover = `the incomplete multipart upload ${uploadId} of ${this.location}/${key} could not be aborted (${why}) and still holds its parts: the daemon and delete --confirm abort uploads older than a day on stores that list them; otherwise set an AbortIncompleteMultipartUpload lifecycle rule on the bucket`;
+      return new StorageError(failure.message, { hint: `${failure.hint ?? 'retry'}; ${leftover}`, cause: failure.cause });
     }
   }
 
@@ -172,6 +198,41 @@ export class S3Storage implements Storage {
         if (failed) throw Object.assign(new Error(failed.Message ?? 'delete failed'), { name: failed.Code ?? 'DeleteFailed' });
       } catch (err) {
         throw this.fail('delete', batch[0] ?? '', err);
+      }
+    }
+  }
+
+  /** Incomplete multipart uploads under the prefix; undefined where the store has no such listing. */
+  async listIncomplete(): Promise<IncompleteWrite[] | undefined> {
+    const root = this.options.prefix ? `${this.options.prefix}/` : '';
+    const found: IncompleteWrite[] = [];
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    do {
+      let page: ListMultipartUploadsCommandOutput;
+      try {
+        page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.options.bucket, Prefix: root, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }));
+      } catch (err) {
+        if (isNotImplemented(err)) return undefined;
+        throw this.fail('list incomplete uploads', '', err);
+      }
+      for (const upload of page.Uploads ?? []) {
+        if (!upload.Key || !upload.UploadId) continue;
+        found.push({ key: upload.Key.slice(root.length), since: upload.Initiated ?? new Date(0), id: upload.UploadId });
+      }
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
+    } while (keyMarker);
+    return found.sort((a, b) => a.since.getTime() - b.since.getTime());
+  }
+
+  async removeIncomplete(writes: readonly IncompleteWrite[]): Promise<void> {
+    for (const write of writes) {
+      try {
+        await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.options.bucket, Key: this.objectKey(write.key), UploadId: write.id }));
+      } catch (err) {
+        if (isNotFound(err)) continue;
+        throw this.fail('abort the incomplete upload of', write.key, err);
       }
     }
   }

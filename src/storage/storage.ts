@@ -19,6 +19,21 @@ export interface PutOptions {
 
 export type CreateResult = 'created' | 'exists';
 
+/**
+ * A write that never finished and left something stored: the hidden temporary file of an interrupted
+ * filesystem put, or an incomplete S3 multipart upload (whose parts are billed until it is aborted).
+ */
+export interface IncompleteWrite {
+  /** the object key the write was for */
+  key: string;
+  /** when the write last made progress (filesystem: modification time) or began (S3: initiated) */
+  since: Date;
+  /** bytes held, where the store tells */
+  size?: number;
+  /** what removeIncomplete needs to find it again (temporary file name, upload id) */
+  id: string;
+}
+
 export interface Storage {
   /** where this storage points, for messages: s3://bucket/prefix or file:///path (no credentials) */
   readonly location: string;
@@ -36,6 +51,10 @@ export interface Storage {
   list(prefix: string): AsyncIterable<ObjectInfo>;
   /** Delete the keys; a key that does not exist is not an error. */
   deleteMany(keys: readonly string[]): Promise<void>;
+  /** Every incomplete write under the repository, or undefined when the store cannot list them. */
+  listIncomplete(): Promise<IncompleteWrite[] | undefined>;
+  /** Remove these incomplete writes (one that is already gone is not an error). */
+  removeIncomplete(writes: readonly IncompleteWrite[]): Promise<void>;
   close(): void;
 }
 

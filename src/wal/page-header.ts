@@ -19,25 +19,48 @@ export interface WalPageHeader {
   blockSize: number;
 }
 
-export class WalHeaderError extends Error {}
+/**
+ * What is wrong with a header. Callers decide on the kind (another cluster's WAL is an identity
+ * problem, everything else damage), never on the message text, which is free to change.
+ */
+export type WalHeaderProblem =
+  | 'too-short'
+  | 'zero-filled'
+  | 'bad-magic'
+  | 'no-long-header'
+  | 'bad-segment-size'
+  | 'bad-block-size'
+  | 'foreign-system'
+  | 'size-mismatch'
+  | 'misplaced';
+
+export class WalHeaderError extends Error {
+  constructor(
+    readonly kind: WalHeaderProblem,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'WalHeaderError';
+  }
+}
 
 const isPowerOfTwo = (n: number): boolean => n > 0 && (n & (n - 1)) === 0;
 
 export function parseWalPageHeader(data: Buffer): WalPageHeader {
-  if (data.length < LONG_HEADER_SIZE) throw new WalHeaderError(`only ${data.length} bytes, too short for a WAL page header`);
+  if (data.length < LONG_HEADER_SIZE) throw new WalHeaderError('too-short', `only ${data.length} bytes, too short for a WAL page header`);
   const magic = data.readUInt16LE(0);
   if (magic === 0 && data.subarray(0, LONG_HEADER_SIZE).every((byte) => byte === 0)) {
-    throw new WalHeaderError('it starts with zeros, not a WAL page header (a pre-allocated or zero-filled file)');
+    throw new WalHeaderError('zero-filled', 'it starts with zeros, not a WAL page header (a pre-allocated or zero-filled file)');
   }
   // Every release since 9.x uses 0xD0xx or 0xD1xx.
-  if (magic >> 8 !== 0xd0 && magic >> 8 !== 0xd1) throw new WalHeaderError(`page magic 0x${magic.toString(16)} is not a WAL page magic`);
-  if ((data.readUInt16LE(2) & XLP_LONG_HEADER) === 0) throw new WalHeaderError('the first page has no long header');
+  if (magic >> 8 !== 0xd0 && magic >> 8 !== 0xd1) throw new WalHeaderError('bad-magic', `page magic 0x${magic.toString(16)} is not a WAL page magic`);
+  if ((data.readUInt16LE(2) & XLP_LONG_HEADER) === 0) throw new WalHeaderError('no-long-header', 'the first page has no long header');
   const segmentSize = data.readUInt32LE(32);
   const blockSize = data.readUInt32LE(36);
   if (!isPowerOfTwo(segmentSize) || segmentSize < 1 << 20 || segmentSize > 1 << 30) {
-    throw new WalHeaderError(`segment size ${segmentSize} in the header is not valid`);
+    throw new WalHeaderError('bad-segment-size', `segment size ${segmentSize} in the header is not valid`);
   }
-  if (!isPowerOfTwo(blockSize) || blockSize < 1024 || blockSize > 32768) throw new WalHeaderError(`block size ${blockSize} in the header is not valid`);
+  if (!isPowerOfTwo(blockSize) || blockSize < 1024 || blockSize > 32768) throw new WalHeaderError('bad-block-size', `block size ${blockSize} in the header is not valid`);
   return {
     magic,
     timeline: data.readUInt32LE(4),
@@ -55,12 +78,12 @@ export function parseWalPageHeader(data: Buffer): WalPageHeader {
 export function checkSegment(data: Buffer, size: number, segment: string, systemIdentifier: string): WalPageHeader {
   const header = parseWalPageHeader(data);
   if (header.systemIdentifier !== systemIdentifier) {
-    throw new WalHeaderError(`it was written by the cluster with system identifier ${header.systemIdentifier}, not ${systemIdentifier}`);
+    throw new WalHeaderError('foreign-system', `it was written by the cluster with system identifier ${header.systemIdentifier}, not ${systemIdentifier}`);
   }
-  if (size !== header.segmentSize) throw new WalHeaderError(`it is ${size} bytes, but its header says segments are ${header.segmentSize} bytes (truncated?)`);
+  if (size !== header.segmentSize) throw new WalHeaderError('size-mismatch', `it is ${size} bytes, but its header says segments are ${header.segmentSize} bytes (truncated?)`);
   const expected = segmentStartLsn(segment, header.segmentSize);
   if (header.pageAddress !== expected) {
-    throw new WalHeaderError(`its first page belongs at ${formatAddress(header.pageAddress)}, not at ${formatAddress(expected)} where ${segment} starts (renamed?)`);
+    throw new WalHeaderError('misplaced', `its first page belongs at ${formatAddress(header.pageAddress)}, not at ${formatAddress(expected)} where ${segment} starts (renamed?)`);
   }
   return header;
 }

@@ -14,7 +14,7 @@ export function checkWalContent(file: WalFileName, data: Buffer, systemIdentifie
       checkSegment(data, data.length, file.segment!, systemIdentifier);
     } catch (err) {
       if (!(err instanceof WalHeaderError)) throw err;
-      const foreign = err.message.startsWith('it was written by the cluster');
+      const foreign = err.kind === 'foreign-system';
       const Type = foreign ? ClusterIdentityError : IntegrityError;
       throw new Type(`${where} is not a WAL file of this cluster: ${err.message}`, {
         hint: foreign ? 'WAL from another cluster must never enter this archive: check archive_command and PGDATA' : 'nothing was stored; the file is damaged or not a WAL segment',

@@ -13,9 +13,9 @@ export interface TestDaemon {
   stop(): Promise<number | null>;
 }
 
-export async function startDaemon(dataDirectory: string, configFile: string, socket: string): Promise<TestDaemon> {
+export async function startDaemon(dataDirectory: string, configFile: string, socket: string, extraArgs: string[] = []): Promise<TestDaemon> {
   const user = osUser('postgres');
-  const child = spawn(process.execPath, [PGWARD_BIN, 'daemon', dataDirectory, '--config', configFile, '--socket', socket], {
+  const child = spawn(process.execPath, [PGWARD_BIN, 'daemon', dataDirectory, '--config', configFile, '--socket', socket, ...extraArgs], {
     uid: user.uid,
     gid: user.gid,
     env: { PATH: process.env.PATH ?? '', HOME: '/tmp' },

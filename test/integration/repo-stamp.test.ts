@@ -1,7 +1,7 @@
 // The repository is stamped by the first cluster that writes to it; another cluster is refused with
 // exit 4 and the stamp stays byte-for-byte what it was. On the filesystem and on a real S3 server.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { runPgward, stderrJson } from '../harness/cli.js';
@@ -34,7 +34,9 @@ const repositories: Array<[string, () => RepoUnderTest]> = [
   [
     'filesystem',
     () => {
+      // An empty folder: read commands refuse a repository folder that does not exist at all.
       const dir = join(mkdtempSync(join(TEST_ROOT, 'stamp-fs-')), 'repo');
+      mkdirSync(dir);
       return { env: { PGWARD_REPO: `file://${dir}` }, readStamp: async () => readFileSync(join(dir, 'pgward.json'), 'utf8') };
     },
   ],

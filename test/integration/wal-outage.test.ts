@@ -3,7 +3,7 @@
 // must stop recovery (status above 125), never look like the end of the archive: the server shuts
 // down without promoting, and recovers fully once storage is back.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { appendFileSync, chownSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chownSync, copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { archiveSettings, baseBackupWithoutWal, pgwardCommand, switchWal, waitArchived, writePgwardConfig } from '../harness/archiving.js';
@@ -92,6 +92,10 @@ describe('storage down during wal-fetch', () => {
     const dir = postgresOwnedDir('signal-');
     if (signal) writeFileSync(join(dir, signal), '');
     mkdirSync(join(dir, 'pg_wal'));
+    // The identity files wal-fetch checks every file against (it refuses a PGDATA it cannot read).
+    mkdirSync(join(dir, 'global'));
+    copyFileSync(join(source.dataDirectory, 'PG_VERSION'), join(dir, 'PG_VERSION'));
+    copyFileSync(join(source.dataDirectory, 'global', 'pg_control'), join(dir, 'global', 'pg_control'));
     return dir;
   }
 

@@ -88,7 +88,7 @@ export const backupFetchCommand = {
         log,
       });
       return { backup: sentinel.name, target, ...outcome, pgVersion: sentinel.pgVersion, systemIdentifier: sentinel.systemIdentifier };
-    });
+    }, 'read');
     if (ctx.json) printJson(result);
     else process.stdout.write(`${result.backup} restored into ${result.target}\n`);
   },

@@ -17,6 +17,6 @@ export const backupListCommand = {
       const rows = complete.map((b) => [b.name, b.finishedAt.replace('T', ' ').slice(0, 19), formatBytes(b.rawSize), formatBytes(b.storedSize), b.walStart, b.walStop, b.pgVersion.split(' ')[0]!, b.systemIdentifier, 'complete']);
       if (args.all) for (const i of incomplete) rows.push([i.name, '', '', formatBytes(i.bytes), '', '', '', '', 'INCOMPLETE']);
       printTable(['Name', 'Finished', 'Size', 'Stored', 'WAL start', 'WAL stop', 'Version', 'System identifier', 'State'], rows);
-    });
+    }, 'read');
   },
 };

@@ -1,40 +1,69 @@
-// pgward daemon [PGDATA]: runs until SIGTERM (or SIGINT); SIGHUP reloads the settings.
+// pgward daemon [PGDATA]: runs until SIGTERM (or SIGINT); SIGHUP re-reads the settings, with the
+// command-line flags still first, so a changed config file (/etc/pgward/<instance>.conf under the
+// systemd unit, which passes it with --config) takes effect without a restart.
+import { resolve } from 'node:path';
 import { parseWriteMethod } from '../../codec/compression.js';
 import { repositoryConfig } from '../../config/repository.js';
 import { Settings } from '../../config/settings.js';
-import { Daemon } from '../../daemon/daemon.js';
+import { Daemon, type DaemonSettings } from '../../daemon/daemon.js';
 import { defaultSocketPath } from '../../daemon/socket-path.js';
 import { resolveDataDirectory } from '../../cluster/data-directory.js';
+import { asPgwardError } from '../../errors/errors.js';
 import { openStorage } from '../../repo/open.js';
-import type { CommandContext } from '../context.js';
+import { flagValues, type CommandContext, type GlobalArgs } from '../context.js';
 import { pgdataFrom } from './pgdata-arg.js';
 
+function daemonSettings(settings: Settings): DaemonSettings {
+  const compression = settings.get('compression');
+  // Resolved now, so a bad value fails the reload instead of the next upload.
+  const repository = repositoryConfig(settings);
+  return {
+    compression: compression ? parseWriteMethod(compression.value, compression.source) : 'lz4',
+    openStorage: () => openStorage(repository),
+  };
+}
+
+/** The settings as the command line, the environment and the files say now. */
+function rereadSettings(args: GlobalArgs): Settings {
+  return new Settings({
+    flags: flagValues(args),
+    env: process.env,
+    envdir: args.envdir ?? process.env.PGWARD_ENVDIR,
+    configFile: args.config ?? process.env.PGWARD_CONFIG,
+  });
+}
+
 export const daemonCommand = {
-  async handler(ctx: CommandContext, args: { pgdata?: string; concurrency?: number; envdir?: string; config?: string; [k: string]: unknown }): Promise<void> {
+  async handler(ctx: CommandContext, args: GlobalArgs & { pgdata?: string; concurrency?: number }): Promise<void> {
     const dataDirectory = await resolveDataDirectory(pgdataFrom(args.pgdata, ctx.settings));
-    let settings = ctx.settings;
-    const compressionOf = (s: Settings) => {
-      const c = s.get('compression');
-      return c ? parseWriteMethod(c.value, c.source) : 'lz4';
-    };
+    // A relative --socket is taken from where the daemon was started, once: clients find it by the
+    // same absolute path whatever their working directory.
+    const socketPath = resolve(ctx.settings.get('daemonSocket')?.value ?? defaultSocketPath(dataDirectory, {}));
+    let first = true;
     const daemon = new Daemon({
       dataDirectory,
-      socketPath: settings.get('daemonSocket')?.value ?? defaultSocketPath(dataDirectory, {}),
+      socketPath,
       concurrency: Math.max(1, Number(args.concurrency ?? 4)),
-      compression: compressionOf(settings),
-      openStorage: () => openStorage(repositoryConfig(settings)),
+      configure: () => {
+        const settings = first ? ctx.settings : rereadSettings(args);
+        first = false;
+        return daemonSettings(settings);
+      },
       log: ctx.log.child({ cluster: dataDirectory }),
-      stampIntervalMs: (settings.int('daemonRecheckInterval', { min: 1, max: 86400 })?.value ?? 60) * 1000,
+      stampIntervalMs: (ctx.settings.int('daemonRecheckInterval', { min: 1, max: 86400 })?.value ?? 60) * 1000,
     });
     await daemon.start();
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((done) => {
       const stop = (): void => {
         process.off('SIGHUP', reload);
-        daemon.stop().then(resolve, resolve);
+        daemon.stop().then(done, done);
       };
       const reload = (): void => {
-        settings = new Settings({ flags: {}, env: process.env, envdir: args.envdir ?? process.env.PGWARD_ENVDIR, configFile: args.config ?? process.env.PGWARD_CONFIG });
-        daemon.reload().catch((err: Error) => ctx.log.error({ err: { message: err.message } }, 'reload failed; keeping the previous settings'));
+        ctx.log.info('SIGHUP: re-reading the settings');
+        daemon.reload().catch((err: unknown) => {
+          const e = asPgwardError(err);
+          ctx.log.error({ err: { code: e.code, message: e.message, hint: e.hint } }, `reload failed (${e.message}); the previous settings stay in force`);
+        });
       };
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);

@@ -3,6 +3,7 @@
 import { listBackups } from '../../backup/catalog.js';
 import { planRetention, RetentionError, type RetentionRule } from '../../backup/retention.js';
 import { UsageError } from '../../errors/errors.js';
+import { sweepIncompleteWrites } from '../../repo/incomplete-writes.js';
 import { BACKUP_PREFIX, backupPrefix, sentinelKey } from '../../repo/layout.js';
 import { listArchivedWal } from '../../wal/wal-listing.js';
 import type { CommandContext } from '../context.js';
@@ -37,6 +38,8 @@ export const deleteCommand = {
           await storage.deleteMany(keys);
         }
         await storage.deleteMany(plan.deleteWal);
+        // Retention is the repository's maintenance run, and the sweep for installations without a daemon.
+        await sweepIncompleteWrites(storage, ctx.log);
         ctx.log.info({ repository: config.url, backups: plan.deleteBackups.length, walObjects: plan.deleteWal.length, walBoundary: plan.walBoundary }, 'deleted');
       }
       const result = { repository: config.url, dryRun: !args.confirm, ...plan };
@@ -46,6 +49,6 @@ export const deleteCommand = {
         ...plan.deleteBackups.map((name) => `  backup ${name}`),
         `kept: ${plan.keep.join(', ') || 'none'} (under ${BACKUP_PREFIX})`,
       ]);
-    });
+    }, 'read');
   },
 };

@@ -5,7 +5,9 @@ import { mkdir, readdir, readFile, realpath, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CommandContext } from '../context.js';
+import { printJson, printLines } from '../output.js';
 
+const NEXT_STEPS = 'systemctl daemon-reload && systemctl enable --now pgward@<version>-<name> pgward-backup@<version>-<name>.timer';
 const UNITS_DIR = resolve(fileURLToPath(import.meta.url), '../../../../../systemd');
 
 export const installUnitsCommand = {
@@ -20,6 +22,7 @@ export const installUnitsCommand = {
       installed.push(join(dest, name));
     }
     ctx.log.info({ dest, units: installed.length }, `installed ${installed.length} units in ${dest}`);
-    process.stdout.write(`${installed.join('\n')}\nnext: systemctl daemon-reload && systemctl enable --now pgward@<version>-<name> pgward-backup@<version>-<name>.timer\n`);
+    if (ctx.json) return printJson({ dest, units: installed, node: process.execPath, pgward, next: NEXT_STEPS });
+    printLines([...installed, `next: ${NEXT_STEPS}`]);
   },
 };

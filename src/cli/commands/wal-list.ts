@@ -23,6 +23,6 @@ export const walListCommand = {
           t.partial.join(', '),
         ]),
       );
-    });
+    }, 'read');
   },
 };

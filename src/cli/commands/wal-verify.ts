@@ -70,6 +70,6 @@ export const walVerifyCommand = {
           hint: 'recovery cannot pass a gap: take a new base backup after it, and check archive_command failures (pg_stat_archiver)',
         });
       }
-    });
+    }, 'read');
   },
 };
