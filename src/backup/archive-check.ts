@@ -69,6 +69,9 @@ export async function checkArchiving(options: ArchiveCheckOptions): Promise<Arch
     return result;
   }
   const started = Date.now();
+  // pg_stat_archiver records times with the server's clock; a second's margin absorbs skew between
+  // it and ours while still ignoring failures from before this check.
+  const since = new Date(started - 1000);
   const { segment, lsn } = await switchSegment(client, { what: 'switching to a new WAL segment', command: COMMAND });
   log.info({ segment, lsn }, `switched WAL at ${lsn}: waiting for segment ${segment} to reach the repository`);
   await waitForWal({
@@ -77,6 +80,7 @@ export async function checkArchiving(options: ArchiveCheckOptions): Promise<Arch
     timeoutSeconds: options.timeoutSeconds,
     log,
     neededBy: 'check',
+    since,
     archiver: () => archiverStatus(client, { what: 'reading pg_stat_archiver', command: COMMAND }),
     progressIntervalMs: options.progressIntervalMs,
     hint: result.throughPgward

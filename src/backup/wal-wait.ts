@@ -42,6 +42,8 @@ export interface WalWaitOptions {
   hint: string;
   shouldStop?: () => boolean;
   progressIntervalMs?: number;
+  /** archiver failures from this time on are reported (default: when the wait starts) */
+  since?: Date;
 }
 
 function describeFailure(status: ArchiverStatus): string {
@@ -51,6 +53,7 @@ function describeFailure(status: ArchiverStatus): string {
 export async function waitForWal(options: WalWaitOptions): Promise<void> {
   const { storage, range, log } = options;
   const waitStarted = new Date();
+  const since = options.since ?? waitStarted;
   let failure: ArchiverStatus | undefined;
   const until = Date.now() + options.timeoutSeconds * 1000;
   const missing = new Set(range.names);
@@ -74,7 +77,7 @@ export async function waitForWal(options: WalWaitOptions): Promise<void> {
     }
     // A failed query here must not end the wait: the segments may still arrive.
     const status = await options.archiver?.().catch(() => undefined);
-    const failing = status?.lastFailedTime && status.lastFailedTime >= waitStarted && (!status.lastArchivedTime || status.lastFailedTime > status.lastArchivedTime);
+    const failing = status?.lastFailedTime && status.lastFailedTime >= since && (!status.lastArchivedTime || status.lastFailedTime > status.lastArchivedTime);
     if (failing && status.lastFailedWal !== failure?.lastFailedWal) {
       failure = status;
       log.warn({ lastFailedWal: status.lastFailedWal, lastFailedTime: status.lastFailedTime }, `${describeFailure(status)} (pg_stat_archiver); the server log has the command's output`);
