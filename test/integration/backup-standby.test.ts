@@ -93,6 +93,17 @@ describe('backups of a standby', () => {
     }
   }, 240_000);
 
+  test('check on the standby checks what it can and says the archive is proven on the primary', async () => {
+    const result = await runPgward(['check', standby.dataDirectory, '--config', configFile, '--json'], { env: { PGUSER: 'postgres' } });
+    expect(result.exitCode).toBe(0);
+    const doc = JSON.parse(result.stdout) as { archive: Record<string, unknown> };
+    expect(doc.archive).toMatchObject({ standby: true, archiveMode: 'on', throughPgward: true });
+    expect(doc.archive.segment).toBeUndefined();
+    expect(result.stderr).toMatch(/the server is a standby: it cannot switch or archive a segment/);
+    const text = await runPgward(['check', standby.dataDirectory, '--config', configFile], { env: { PGUSER: 'postgres' } });
+    expect(text.stdout).toMatch(/archiving\s+not proven here: a standby cannot switch a segment/);
+  });
+
   test('a standby push that fails midway leaves the complete backups intact and restorable', async () => {
     const before = await listBackupsJson(configFile);
     expect(before.length).toBeGreaterThan(0);
