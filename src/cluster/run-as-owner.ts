@@ -39,5 +39,6 @@ export function runAsDataDirectoryOwner(identity: ClusterIdentity, log: Logger):
   process.env.HOME = user.homedir;
   process.env.USER = user.username;
   process.env.LOGNAME = user.username;
-  log.info({ user: user.username, uid: user.uid }, `running as ${user.username}, the owner of ${identity.dataDirectory}`);
+  // debug: the first informational line of a command stays the one naming the cluster.
+  log.debug({ user: user.username, uid: user.uid }, `running as ${user.username}, the owner of ${identity.dataDirectory}`);
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { archiveSettings, writePgwardConfig } from '../harness/archiving.js';
-import { listBackupsJson, runPgward } from '../harness/cli.js';
+import { listBackupsJson, runPgward, stderrJson } from '../harness/cli.js';
 import { osUser } from '../harness/os-user.js';
 import { createCluster, postgresOwnedDir, type TestCluster } from '../harness/postgres.js';
 
@@ -37,9 +37,10 @@ describe('run as root', () => {
   test('check, backup-push and cluster-info connect as the owner; the repository belongs to postgres', async () => {
     const check = await runPgward(['check', cluster.dataDirectory, '--config', configFile]);
     expect({ exitCode: check.exitCode, stderr: check.exitCode === 0 ? '' : check.stderr }).toEqual({ exitCode: 0, stderr: '' });
-    expect(check.stderr).toMatch(/running as postgres, the owner of/);
+    expect(stderrJson(check).find((e) => e.msg === 'server verified (role postgres)')).toMatchObject({ role: 'postgres' });
     const pushed = await runPgward(['backup-push', cluster.dataDirectory, '--config', configFile, '--fast-checkpoint']);
     expect({ exitCode: pushed.exitCode, stderr: pushed.exitCode === 0 ? '' : pushed.stderr }).toEqual({ exitCode: 0, stderr: '' });
+    expect(stderrJson(pushed)[0]).toMatchObject({ dataDirectory: cluster.dataDirectory, role: 'postgres' });
     expect((await listBackupsJson(configFile)).map((b) => b.name)).toEqual([pushed.stdout.trim()]);
     const info = await runPgward(['cluster-info', cluster.dataDirectory, '--json']);
     expect(info.exitCode).toBe(0);

@@ -39,7 +39,7 @@ export const backupPushCommand = {
     process.on('SIGINT', onSignal);
     try {
       log.info(
-        { dataDirectory: identity.dataDirectory, pgMajor: identity.pgMajor, serverVersion: session.server.serverVersion, port: session.target.port, host: session.target.host },
+        { dataDirectory: identity.dataDirectory, pgMajor: identity.pgMajor, serverVersion: session.server.serverVersion, port: session.target.port, host: session.target.host, role: session.target.user },
         `backing up cluster ${identity.name}: PostgreSQL ${session.server.serverVersion}, port ${session.target.port} (postmaster.pid), data directory ${identity.dataDirectory}, system identifier ${identity.systemIdentifier}`,
       );
       const sentinel = await withStorage(ctx, async (storage) => {

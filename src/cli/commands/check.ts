@@ -26,7 +26,7 @@ export const checkCommand = {
     runAsDataDirectoryOwner(identity, log);
     const session = await openVerifiedSession(identity, connectionOverrides(ctx.settings));
     try {
-      log.info({ serverVersion: session.server.serverVersion, host: session.target.host, port: session.target.port }, 'server verified');
+      log.info({ serverVersion: session.server.serverVersion, host: session.target.host, port: session.target.port, role: session.target.user }, `server verified (role ${session.target.user})`);
       const storage = await openStorage(config);
       try {
         const { stamp, created } = await ensureStamp(storage, {
