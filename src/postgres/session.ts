@@ -5,6 +5,7 @@ import pg from 'pg';
 import type { ClusterIdentity } from '../cluster/identity.js';
 import { PostgresError } from '../errors/errors.js';
 import type { Secret } from '../config/secret.js';
+import { queryFailure, serverGone } from './query.js';
 import { connectionTarget, type ConnectionOverrides, type ConnectionTarget } from './target.js';
 import { resolveServerDataDirectory, SERVER_FACTS_SQL, verifyServer, type ServerFacts } from './verify.js';
 
@@ -80,6 +81,8 @@ export async function openVerifiedSession(identity: ClusterIdentity, options: Se
     };
   } catch (err) {
     await client.end().catch(() => undefined);
+    // A server that stops between connecting and verifying is not a privilege problem (nor a bug).
+    if (serverGone(err)) throw queryFailure({ what: `verifying cluster ${identity.name}`, command: 'the command' }, err);
     if (err instanceof Error && 'code' in err && typeof (err as { code: unknown }).code === 'string' && /^[0-9A-Z]{5}$/.test((err as { code: string }).code)) {
       throw new PostgresError(`cannot verify cluster ${identity.name}: ${err.message}`, {
         hint: 'pgward needs to read data_directory and pg_control_system(): connect as a superuser or grant pg_read_all_settings and EXECUTE on pg_control_system()',
