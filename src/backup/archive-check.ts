@@ -31,6 +31,13 @@ export interface ArchiveCheck {
 }
 
 const COMMAND = 'check';
+// archive_command may carry credentials inline (AWS_SECRET_ACCESS_KEY=... pgward wal-push %p): they
+// must not reach check's output or logs.
+const INLINE_SECRET = /\b([A-Za-z0-9_]*(?:SECRET|PASSWORD|TOKEN|KEY)[A-Za-z0-9_]*\s*=\s*)('[^']*'|"[^"]*"|\S+)/gi;
+
+export function maskSecrets(command: string): string {
+  return command.replace(INLINE_SECRET, '$1[redacted]');
+}
 const PGWARD_COMMAND = "archive_command = 'pgward wal-push %p'";
 
 export async function checkArchiving(options: ArchiveCheckOptions): Promise<ArchiveCheck> {
@@ -40,7 +47,7 @@ export async function checkArchiving(options: ArchiveCheckOptions): Promise<Arch
   const standby = session.server.inRecovery;
   const result: ArchiveCheck = {
     archiveMode: settings.mode,
-    archiveCommand: settings.command,
+    archiveCommand: maskSecrets(settings.command),
     archiveLibrary: settings.library,
     throughPgward: settings.library === '' && /\bpgward\b/.test(settings.command),
     standby,
@@ -60,8 +67,8 @@ export async function checkArchiving(options: ArchiveCheckOptions): Promise<Arch
   }
   if (!result.throughPgward) {
     log.warn(
-      { archiveCommand: settings.command, archiveLibrary: settings.library },
-      settings.library ? `archiving goes through the module ${settings.library}, not pgward` : `archive_command does not run pgward: ${settings.command}`,
+      { archiveCommand: result.archiveCommand, archiveLibrary: settings.library },
+      settings.library ? `archiving goes through the module ${settings.library}, not pgward` : `archive_command does not run pgward: ${result.archiveCommand}`,
     );
   }
   if (standby) {
