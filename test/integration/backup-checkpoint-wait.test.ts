@@ -27,6 +27,8 @@ describe('the spread checkpoint wait', () => {
     const conn = cluster.connection();
     // Fresh data, left dirty in shared buffers for the backup's checkpoint to write.
     await execa(join(PG_BIN_DIRS['15']!, 'pgbench'), ['-h', conn.host, '-p', String(conn.port), '-U', 'postgres', '-i', '-s', '2', '-q', 'postgres']);
+    // pgbench loads through a bulk-write ring that writes its own pages; an UPDATE leaves them dirty.
+    await cluster.query('UPDATE pgbench_accounts SET abalance = abalance + 1');
     const result = await runPgward(['backup-push', cluster.dataDirectory, '--config', configFile, '--json'], { env: { PGUSER: 'postgres' } });
     expect(result.exitCode).toBe(0);
     const logs = stderrJson(result);
@@ -36,6 +38,7 @@ describe('the spread checkpoint wait', () => {
     const started = logs.find((e) => e.phase === 'started')!.time as number;
     const complete = logs.find((e) => e.phase === 'complete')!;
     expect(started - first).toBeGreaterThan(2000);
+    expect(heartbeats.at(-1)!.seconds).toBeGreaterThanOrEqual(2);
     // The whole command: from its first line to the summary, checkpoint wait included.
     expect((complete.durationSeconds as number) * 1000).toBeGreaterThanOrEqual((complete.time as number) - first - 500);
     const sentinel = JSON.parse(result.stdout) as { durationSeconds: number; name: string };
