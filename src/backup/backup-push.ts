@@ -1,18 +1,23 @@
-// A base backup: start it on the verified connection, stream the data directory and tablespaces as
-// compressed tar partitions, stop it, store backup_label and tablespace_map, wait until the archive
-// holds the WAL the backup needs, write the manifest, and the sentinel last. Anything failing after
-// the start stops the backup on the server and leaves no sentinel: the backup does not exist.
+// A base backup: start it on the verified connection, claim its name, stream the data directory and
+// tablespaces as compressed tar partitions, stop it, store backup_label and tablespace_map, wait until
+// the archive holds the WAL the backup needs, write the manifest, and the sentinel last. Every object
+// is written once, under a name this backup claimed. Anything failing after the start stops the
+// backup on the server and leaves no sentinel: the backup does not exist.
+// On a standby the backup starts at the last restartpoint and its WAL is archived by the primary:
+// nothing here can switch or archive it, so the wait says what ends it.
 import { hostname } from 'node:os';
 import type { ClusterIdentity } from '../cluster/identity.js';
 import type { WriteMethod } from '../codec/compression.js';
 import { InterruptedError, UsageError } from '../errors/errors.js';
 import type { Logger } from '../log/logger.js';
 import { formatBytes, ProgressReporter } from '../log/progress.js';
-import { abortBackup, startBackup, stopBackup } from '../postgres/backup-api.js';
+import { archiveSettings, archiverStatus, walSegmentSize } from '../postgres/archiving.js';
+import { abortBackup, startBackup, stopBackup, type BackupStart } from '../postgres/backup-api.js';
+import { queryFailure } from '../postgres/query.js';
 import type { VerifiedSession } from '../postgres/session.js';
 import { backupObjectKey, backupPrefix, sentinelKey } from '../repo/layout.js';
 import type { Storage } from '../storage/storage.js';
-import { parseLsn, segmentName, segmentOfLsn } from '../wal/wal-file-name.js';
+import { backupName, claimBackupName, putOnce } from './backup-name.js';
 import { MANIFEST_FORMAT, SENTINEL_FORMAT, type BackupManifest, type BackupSentinel, type ManifestFile } from './manifest.js';
 import { PartitionWriter, StopRequested } from './tar-partitions.js';
 import { planBackup } from './walk.js';
@@ -31,47 +36,77 @@ export interface BackupPushOptions {
   /** set by the command's SIGTERM/SIGINT handler */
   stopRequested: () => boolean;
   pgwardVersion: string;
+  /** when the command started: the summary's duration counts from here */
+  commandStartedAt: Date;
 }
 
-async function segmentSize(session: VerifiedSession): Promise<number> {
-  const { rows } = await session.client.query<{ bytes: string }>("SELECT setting::bigint * CASE unit WHEN 'MB' THEN 1048576 WHEN 'kB' THEN 1024 ELSE 1 END AS bytes FROM pg_settings WHERE name = 'wal_segment_size'");
-  return Number(rows[0]!.bytes);
-}
+const COMMAND = 'backup-push';
 
 /** A backup without archived WAL cannot be restored: refuse before starting rather than after copying. */
 async function requireArchiving(session: VerifiedSession): Promise<void> {
-  const { rows } = await session.client.query<{ mode: string }>("SELECT current_setting('archive_mode') AS mode");
-  if (rows[0]!.mode === 'off') {
+  const settings = await archiveSettings(session.client, { what: 'reading archive_mode', command: COMMAND });
+  if (settings.mode === 'off') {
     throw new UsageError('archive_mode is off: a backup of this cluster could not be restored (its WAL would not be archived)', {
       hint: "set archive_mode = on and archive_command = 'pgward wal-push %p', restart the server, then run backup-push",
     });
   }
 }
 
-export function backupName(timeline: number, startLsn: string, size: number): string {
-  const lsn = parseLsn(startLsn);
-  const offset = (lsn % BigInt(size)).toString(16).toUpperCase().padStart(8, '0');
-  return `base_${segmentName(timeline, segmentOfLsn(lsn, size), size)}_${offset}`;
+/** pg_backup_start, with a line every progress interval while a spread checkpoint runs. */
+async function startWithHeartbeat(options: BackupPushOptions, label: string): Promise<BackupStart> {
+  const { session, log } = options;
+  log.info(
+    { phase: 'checkpoint', fastCheckpoint: options.fastCheckpoint, standby: session.server.inRecovery },
+    options.fastCheckpoint
+      ? `starting the backup: waiting for an immediate ${session.server.inRecovery ? 'restartpoint' : 'checkpoint'}`
+      : 'starting the backup: waiting for the next checkpoint, spread over checkpoint_completion_target (can take minutes; --fast-checkpoint asks for an immediate one)',
+  );
+  const waitStarted = Date.now();
+  const heartbeat = setInterval(() => {
+    const seconds = Math.round((Date.now() - waitStarted) / 1000);
+    log.info({ phase: 'checkpoint', seconds }, `still waiting for the checkpoint, ${seconds} s`);
+  }, options.progressIntervalMs);
+  try {
+    return await startBackup(session.client, session.server.serverVersionNum, label, options.fastCheckpoint);
+  } finally {
+    clearInterval(heartbeat);
+  }
 }
 
 export async function pushBackup(options: BackupPushOptions): Promise<BackupSentinel> {
   const { identity, session, storage, log } = options;
   const versionNum = session.server.serverVersionNum;
-  const size = await segmentSize(session);
-  await requireArchiving(session);
+  const standby = session.server.inRecovery;
+  const size = await walSegmentSize(session.client, { what: 'reading wal_segment_size', command: COMMAND });
+  if (standby) {
+    log.info({ standby: true }, 'the server is a standby: the backup starts at its last restartpoint, and its WAL comes from the primary\'s archive');
+  } else {
+    await requireArchiving(session);
+  }
   const label = `pgward ${new Date().toISOString()}`;
-  log.info(
-    { phase: 'checkpoint', fastCheckpoint: options.fastCheckpoint },
-    options.fastCheckpoint
-      ? 'starting the backup: waiting for an immediate checkpoint'
-      : 'starting the backup: waiting for the next checkpoint, spread over checkpoint_completion_target (can take minutes; --fast-checkpoint asks for an immediate one)',
-  );
-  const start = await startBackup(session.client, versionNum, label, options.fastCheckpoint);
-  const name = backupName(start.timeline, start.lsn, size);
-  const blog = log.child({ backup: name });
+  const start = await startWithHeartbeat(options, label);
+  let name = backupName(start.timeline, start.lsn, size);
+  let blog = log.child({ backup: name });
   let writer: PartitionWriter | undefined;
   let progress: ProgressReporter | undefined;
   try {
+    const claim = await claimBackupName(storage, name, {
+      systemIdentifier: identity.systemIdentifier,
+      dataDirectory: identity.dataDirectory,
+      host: hostname(),
+      startLsn: start.lsn,
+      timeline: start.timeline,
+      claimedAt: new Date().toISOString(),
+    });
+    if (claim.taken) {
+      name = claim.name;
+      blog = log.child({ backup: name });
+      blog.warn({ taken: claim.taken }, `backup name ${claim.taken} (from the start LSN) is already taken in the repository; this backup is ${name}`);
+    }
+    const serverAlive = (): void => {
+      const lost = session.lost();
+      if (lost) throw queryFailure({ what: 'the connection that holds the backup', command: COMMAND }, lost);
+    };
     blog.info({ phase: 'started', startLsn: start.lsn, timeline: start.timeline }, `backup ${name} started at ${start.lsn}`);
     const plan = await planBackup(identity.dataDirectory);
     blog.info({ phase: 'streaming', files: plan.entries.filter((e) => e.type === 'file').length, bytesTotal: plan.totalBytes, tablespaces: plan.tablespaces.length }, `streaming ${formatBytes(plan.totalBytes)} in ${plan.entries.length} entries to ${storage.location}/${backupPrefix(name)}`);
@@ -88,6 +123,8 @@ export async function pushBackup(options: BackupPushOptions): Promise<BackupSent
     progress.start(options.progressIntervalMs);
     const files: ManifestFile[] = [];
     for (const entry of plan.entries) {
+      // A backup whose server stopped cannot be stopped or used: end the copy now, not at the end.
+      serverAlive();
       const file = await w.add(entry);
       if (file) files.push(file);
     }
@@ -97,17 +134,28 @@ export async function pushBackup(options: BackupPushOptions): Promise<BackupSent
 
     blog.info({ phase: 'stopping' }, 'stopping the backup');
     const stop = await stopBackup(session.client, versionNum, false);
-    await storage.put(backupObjectKey(name, 'backup_label'), Buffer.from(stop.backupLabel));
-    await storage.put(backupObjectKey(name, 'tablespace_map'), Buffer.from(stop.tablespaceMap));
+    await putOnce(storage, backupObjectKey(name, 'backup_label'), Buffer.from(stop.backupLabel));
+    await putOnce(storage, backupObjectKey(name, 'tablespace_map'), Buffer.from(stop.tablespaceMap));
 
     const range = walRange(start.timeline, start.lsn, stop.lsn, size);
-    await waitForWal(storage, range, options.walTimeoutSeconds, blog, async () => {
-      const { rows } = await session.client.query<{ last_failed_wal: string | null; last_failed_time: Date | null; last_archived_time: Date | null }>(
-        'SELECT last_failed_wal, last_failed_time, last_archived_time FROM pg_stat_archiver',
-      );
-      const row = rows[0]!;
-      return { lastFailedWal: row.last_failed_wal, lastFailedTime: row.last_failed_time, lastArchivedTime: row.last_archived_time };
-    }, options.stopRequested);
+    await waitForWal({
+      storage,
+      range,
+      timeoutSeconds: options.walTimeoutSeconds,
+      log: blog,
+      neededBy: 'the backup',
+      progressIntervalMs: options.progressIntervalMs,
+      shouldStop: options.stopRequested,
+      ...(standby
+        ? {
+            explanation: `this is a standby, so the primary archives them; ${range.last} is archived once the primary fills or switches it (archive_timeout on the primary bounds this wait; SELECT pg_switch_wal() on the primary ends it now)`,
+            hint: 'the primary must archive into this repository: check its archive_command, set archive_timeout on the primary (or run SELECT pg_switch_wal() there), or raise PGWARD_BACKUP_WAL_TIMEOUT; then run backup-push again',
+          }
+        : {
+            archiver: () => archiverStatus(session.client, { what: 'reading pg_stat_archiver', command: COMMAND }),
+            hint: 'check archive_command (pg_stat_archiver, the server log) and that it archives to this repository; the backup is not usable without them',
+          }),
+    });
 
     const manifest: BackupManifest = {
       format: MANIFEST_FORMAT,
@@ -119,7 +167,7 @@ export async function pushBackup(options: BackupPushOptions): Promise<BackupSent
       tablespaces: plan.tablespaces,
       partitions,
     };
-    await storage.put(backupObjectKey(name, 'manifest.json'), Buffer.from(JSON.stringify(manifest)));
+    await putOnce(storage, backupObjectKey(name, 'manifest.json'), Buffer.from(JSON.stringify(manifest)));
     const finishedAt = new Date();
     const sentinel: BackupSentinel = {
       format: SENTINEL_FORMAT,
@@ -144,21 +192,27 @@ export async function pushBackup(options: BackupPushOptions): Promise<BackupSent
       partitions: partitions.length,
       compression: options.compression,
       fastCheckpoint: options.fastCheckpoint,
+      fromStandby: standby,
       tablespaces: plan.tablespaces,
       startedAt: start.startedAt.toISOString(),
       finishedAt: finishedAt.toISOString(),
-      durationSeconds: Number(((finishedAt.getTime() - start.startedAt.getTime()) / 1000).toFixed(3)),
+      durationSeconds: Number(((finishedAt.getTime() - options.commandStartedAt.getTime()) / 1000).toFixed(3)),
       pgwardVersion: options.pgwardVersion,
     };
-    // Written last: a backup without its sentinel does not exist.
-    await storage.put(sentinelKey(name), Buffer.from(JSON.stringify(sentinel, null, 2)));
+    // Written last, and only if absent: a backup without its sentinel does not exist, and a
+    // sentinel is never replaced.
+    await putOnce(storage, sentinelKey(name), Buffer.from(JSON.stringify(sentinel, null, 2)));
     blog.info({ phase: 'complete', rawSize: sentinel.rawSize, storedSize: sentinel.storedSize, durationSeconds: sentinel.durationSeconds, walStart: range.first, walStop: range.last }, `backup ${name} complete: ${formatBytes(sentinel.rawSize)} stored as ${formatBytes(sentinel.storedSize)} in ${sentinel.durationSeconds} s`);
     return sentinel;
   } catch (err) {
     progress?.stop();
     writer?.abort(err instanceof Error ? err : new Error(String(err)));
-    blog.warn({ phase: 'aborting' }, 'backup failed: stopping it on the server; no sentinel is written, so it will not list as complete');
-    await abortBackup(session.client, versionNum);
+    if (session.lost()) {
+      blog.warn({ phase: 'aborting' }, 'backup failed: the server connection is gone, so PostgreSQL has ended the backup itself; no sentinel is written, so it will not list as complete');
+    } else {
+      blog.warn({ phase: 'aborting' }, 'backup failed: stopping it on the server; no sentinel is written, so it will not list as complete');
+      await abortBackup(session.client, versionNum);
+    }
     if (err instanceof StopRequested) {
       throw new InterruptedError(`backup ${name} was stopped by a signal; it was ended on the server and is incomplete`, {
         hint: 'run backup-push again; incomplete backups show with backup-list --all',

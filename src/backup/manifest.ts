@@ -58,9 +58,13 @@ export interface BackupSentinel {
   partitions: number;
   compression: string;
   fastCheckpoint: boolean;
+  /** taken on a standby (absent in sentinels written before standby backups existed) */
+  fromStandby?: boolean;
   tablespaces: Tablespace[];
+  /** when pg_backup_start returned (the checkpoint done) */
   startedAt: string;
   finishedAt: string;
+  /** the whole backup-push: from the command's start, checkpoint and WAL waits included */
   durationSeconds: number;
   pgwardVersion: string;
 }

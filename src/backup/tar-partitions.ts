@@ -15,7 +15,7 @@ import { EXTENSIONS, type WriteMethod } from '../codec/compression.js';
 import type { Storage } from '../storage/storage.js';
 import { partitionKey } from '../repo/layout.js';
 import type { ManifestFile, ManifestPartition } from './manifest.js';
-import type { BackupEntry } from './walk.js';
+import { unreadableEntry, type BackupEntry } from './walk.js';
 import { BufferReleaser } from './memory.js';
 
 const READ_CHUNK = 1024 * 1024;
@@ -126,7 +126,7 @@ export class PartitionWriter {
       handle = await open(entry.path, 'r');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
+      throw unreadableEntry(entry.path, err);
     }
     try {
       const size = (await handle.stat()).size;
@@ -145,7 +145,9 @@ export class PartitionWriter {
         if (this.options.shouldStop?.()) throw new StopRequested('stop requested');
         const want = Math.min(READ_CHUNK, size - position);
         const buffer = Buffer.allocUnsafe(want);
-        const { bytesRead } = await handle.read(buffer, 0, want, position);
+        const { bytesRead } = await handle.read(buffer, 0, want, position).catch((err: unknown) => {
+          throw unreadableEntry(entry.path, err);
+        });
         // A file that shrank while being read: pad with zeros to the size in the tar header.
         const chunk = bytesRead === 0 ? Buffer.alloc(want) : buffer.subarray(0, bytesRead);
         hash.update(chunk);

@@ -1,9 +1,12 @@
-// A backup is usable only with the WAL from its start to its stop. pgward checks the archive for
-// each of those segments (it does not take the server's word) and waits, for a bounded time, for the
-// archiver to catch up.
+// A backup is usable only with the WAL from its start to its stop, and `check` proves archiving by
+// waiting for the segment it switched. Both use this one wait: pgward looks for each segment in the
+// repository (it does not take the server's word) for a bounded time, and meanwhile reports what
+// pg_stat_archiver says about failures, so a broken archive_command is named while waiting, not
+// only after the timeout.
 import { IntegrityError } from '../errors/errors.js';
 import { StopRequested } from './tar-partitions.js';
 import type { Logger } from '../log/logger.js';
+import type { ArchiverStatus } from '../postgres/archiving.js';
 import type { Storage } from '../storage/storage.js';
 import { findArchivedWal } from '../wal/archived-wal.js';
 import { parseLsn, segmentName, segmentOfLsn } from '../wal/wal-file-name.js';
@@ -24,46 +27,64 @@ export function walRange(timeline: number, startLsn: string, stopLsn: string, se
   return { first: names[0]!, last: names.at(-1)!, names };
 }
 
-export interface ArchiverStatus {
-  lastFailedWal: string | null;
-  lastFailedTime: Date | null;
-  lastArchivedTime: Date | null;
+export interface WalWaitOptions {
+  storage: Storage;
+  range: WalRange;
+  timeoutSeconds: number;
+  log: Logger;
+  /** who needs the segments, for messages: "the backup", "check" */
+  neededBy: string;
+  /** pg_stat_archiver of the server that archives them; absent on a standby (the primary archives) */
+  archiver?: () => Promise<ArchiverStatus>;
+  /** said once when the wait starts, when the wait has a reason worth explaining */
+  explanation?: string;
+  /** the hint of the timeout error */
+  hint: string;
+  shouldStop?: () => boolean;
+  progressIntervalMs?: number;
+  /** archiver failures from this time on are reported (default: when the wait starts) */
+  since?: Date;
 }
 
-export async function waitForWal(
-  storage: Storage,
-  range: WalRange,
-  timeoutSeconds: number,
-  log: Logger,
-  archiver?: () => Promise<ArchiverStatus>,
-  shouldStop: () => boolean = () => false,
-): Promise<void> {
+function describeFailure(status: ArchiverStatus): string {
+  return `archive_command failed for ${status.lastFailedWal} at ${status.lastFailedTime?.toISOString()}`;
+}
+
+export async function waitForWal(options: WalWaitOptions): Promise<void> {
+  const { storage, range, log } = options;
   const waitStarted = new Date();
-  let reportedFailure: string | undefined;
-  const until = Date.now() + timeoutSeconds * 1000;
+  const since = options.since ?? waitStarted;
+  let failure: ArchiverStatus | undefined;
+  const until = Date.now() + options.timeoutSeconds * 1000;
   const missing = new Set(range.names);
   let announced = false;
+  let nextHeartbeat = Date.now() + (options.progressIntervalMs ?? 5000);
   for (;;) {
     for (const name of [...missing]) {
       if ((await findArchivedWal(storage, name)).length > 0) missing.delete(name);
     }
     if (missing.size === 0) return;
-    if (shouldStop()) throw new StopRequested('stop requested');
+    if (options.shouldStop?.()) throw new StopRequested('stop requested');
     if (!announced) {
-      log.info({ phase: 'waiting for WAL', walStart: range.first, walStop: range.last, missing: [...missing] }, `waiting for ${missing.size} WAL segment(s) the backup needs to be archived`);
+      log.info(
+        { phase: 'waiting for WAL', walStart: range.first, walStop: range.last, missing: [...missing], timeoutSeconds: options.timeoutSeconds },
+        `waiting up to ${options.timeoutSeconds} s for ${missing.size} WAL segment(s) ${options.neededBy} needs to be archived${options.explanation ? `: ${options.explanation}` : ''}`,
+      );
       announced = true;
+    } else if (Date.now() >= nextHeartbeat) {
+      nextHeartbeat = Date.now() + (options.progressIntervalMs ?? 5000);
+      log.info({ phase: 'waiting for WAL', missing: [...missing], seconds: Math.round((Date.now() - waitStarted.getTime()) / 1000) }, `still waiting for ${[...missing].join(', ')} to be archived, ${Math.round((Date.now() - waitStarted.getTime()) / 1000)} s`);
     }
-    const status = await archiver?.().catch(() => undefined);
-    const failing = status?.lastFailedTime && status.lastFailedTime >= waitStarted && (!status.lastArchivedTime || status.lastFailedTime > status.lastArchivedTime);
-    if (failing && status.lastFailedWal !== reportedFailure) {
-      reportedFailure = status.lastFailedWal ?? undefined;
-      log.warn({ lastFailedWal: status.lastFailedWal, lastFailedTime: status.lastFailedTime }, `archive_command is failing (last failure: ${status.lastFailedWal}); the server log says why`);
+    // A failed query here must not end the wait: the segments may still arrive.
+    const status = await options.archiver?.().catch(() => undefined);
+    const failing = status?.lastFailedTime && status.lastFailedTime >= since && (!status.lastArchivedTime || status.lastFailedTime > status.lastArchivedTime);
+    if (failing && status.lastFailedWal !== failure?.lastFailedWal) {
+      failure = status;
+      log.warn({ lastFailedWal: status.lastFailedWal, lastFailedTime: status.lastFailedTime }, `${describeFailure(status)} (pg_stat_archiver); the server log has the command's output`);
     }
     if (Date.now() > until) {
-      const why = reportedFailure ? `; archive_command fails (last failed WAL ${reportedFailure})` : '';
-      throw new IntegrityError(`WAL segment(s) ${[...missing].join(', ')} needed by the backup were not archived within ${timeoutSeconds} s${why}`, {
-        hint: "check archive_command (pg_stat_archiver) and that it archives to this repository; the backup is not usable without them",
-      });
+      const why = failure ? `; ${describeFailure(failure)}` : '';
+      throw new IntegrityError(`WAL segment(s) ${[...missing].join(', ')} needed by ${options.neededBy} were not archived within ${options.timeoutSeconds} s${why}`, { hint: options.hint });
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }

@@ -4,6 +4,7 @@
 // Entry names are data-directory relative; tablespace contents appear under pg_tblspc/<oid>/.
 import { lstat, readdir, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ClusterUnusableError } from '../errors/errors.js';
 import { isDatabaseDir, isExcludedFile, isTempDir, keepsContents, unloggedExclusions } from './exclusions.js';
 
 export interface BackupEntry {
@@ -30,13 +31,29 @@ export interface BackupPlan {
 
 const isMissing = (err: unknown): boolean => (err as NodeJS.ErrnoException).code === 'ENOENT';
 
+/**
+ * A file or folder of the data directory that cannot be read (a root-owned file left in PGDATA, a
+ * folder without rights) ends the backup with the path named: a backup that silently lacked it could
+ * not be restored.
+ */
+export function unreadableEntry(path: string, err: unknown): ClusterUnusableError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (err as Error).message;
+  return new ClusterUnusableError(`cannot read ${path} in the data directory: ${why}`, {
+    hint: code === 'EACCES' || code === 'EPERM'
+      ? 'everything in the data directory must be readable by its owner, the user backup-push runs as: chown it to the owner (e.g. chown postgres:postgres), or move it out if it does not belong there; then run backup-push again'
+      : 'check the file system under the data directory, then run backup-push again',
+    cause: err,
+  });
+}
+
 async function walkDir(root: string, rel: string, entries: BackupEntry[], topLevel: boolean): Promise<void> {
   let names: string[];
   try {
     names = (await readdir(join(root, rel))).sort();
   } catch (err) {
     if (isMissing(err)) return; // dropped during the backup: WAL replay recreates what matters
-    throw err;
+    throw unreadableEntry(join(root, rel), err);
   }
   const unlogged = isDatabaseDir(rel) ? unloggedExclusions(names) : new Set<string>();
   for (const name of names) {
@@ -47,7 +64,7 @@ async function walkDir(root: string, rel: string, entries: BackupEntry[], topLev
       info = await lstat(path);
     } catch (err) {
       if (isMissing(err)) continue;
-      throw err;
+      throw unreadableEntry(path, err);
     }
     if (info.isDirectory()) {
       if (isTempDir(name)) continue;
@@ -65,7 +82,10 @@ async function walkDir(root: string, rel: string, entries: BackupEntry[], topLev
         entries.push({ name: `${relPath}/archive_status`, path, type: 'directory', size: 0, mode: 0o700, mtime: info.mtime });
         continue;
       }
-      entries.push({ name: relPath, path, type: 'symlink', size: 0, mode: 0o777, mtime: info.mtime, linkTarget: await readlink(path) });
+      const linkTarget = await readlink(path).catch((err: unknown) => {
+        throw unreadableEntry(path, err);
+      });
+      entries.push({ name: relPath, path, type: 'symlink', size: 0, mode: 0o777, mtime: info.mtime, linkTarget });
     } else if (info.isFile()) {
       if (isExcludedFile(name, topLevel) || unlogged.has(name)) continue;
       entries.push({ name: relPath, path, type: 'file', size: info.size, mode: info.mode & 0o7777, mtime: info.mtime });

@@ -45,6 +45,10 @@ export const SETTINGS = {
     env: ['PGWARD_BACKUP_WAL_TIMEOUT'],
     description: 'seconds backup-push waits for the WAL it needs to be archived (default 120)',
   },
+  archiveCheckTimeout: {
+    env: ['PGWARD_ARCHIVE_CHECK_TIMEOUT'],
+    description: 'seconds check waits for the segment it switched to reach the repository (default 60)',
+  },
   progressInterval: { env: ['PGWARD_PROGRESS_INTERVAL'], description: 'seconds between progress lines (default 5)' },
   daemonSocket: { flag: 'socket', env: ['PGWARD_DAEMON_SOCKET'], description: "the cluster daemon's socket (default /run/pgward/<instance>.sock)" },
   daemonRecheckInterval: {

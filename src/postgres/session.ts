@@ -5,6 +5,7 @@ import pg from 'pg';
 import type { ClusterIdentity } from '../cluster/identity.js';
 import { PostgresError } from '../errors/errors.js';
 import type { Secret } from '../config/secret.js';
+import { queryFailure, serverGone } from './query.js';
 import { connectionTarget, type ConnectionOverrides, type ConnectionTarget } from './target.js';
 import { resolveServerDataDirectory, SERVER_FACTS_SQL, verifyServer, type ServerFacts } from './verify.js';
 
@@ -12,6 +13,8 @@ export interface VerifiedSession {
   client: pg.Client;
   target: ConnectionTarget;
   server: ServerFacts;
+  /** The error that ended the connection (the server stopped, the socket closed), if it ended. */
+  lost(): Error | undefined;
   close(): Promise<void>;
 }
 
@@ -41,8 +44,14 @@ export async function openVerifiedSession(identity: ClusterIdentity, options: Se
     application_name: 'pgward',
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
   });
-  // A dropped connection must reject the pending query, not crash the process as an unhandled 'error'.
-  client.on('error', () => undefined);
+  // A dropped connection must reject the pending query, not crash the process as an unhandled 'error';
+  // it is also remembered, so a long copy with no query pending can stop as soon as the server goes.
+  let lostWith: Error | undefined;
+  let closing = false;
+  client.on('error', (err) => (lostWith ??= err));
+  client.on('end', () => {
+    if (!closing) lostWith ??= new Error('Connection terminated unexpectedly');
+  });
   try {
     await client.connect();
   } catch (err) {
@@ -60,9 +69,20 @@ export async function openVerifiedSession(identity: ClusterIdentity, options: Se
       inRecovery: row.in_recovery,
     };
     verifyServer(identity, target, server, await resolveServerDataDirectory(server.dataDirectory));
-    return { client, target, server, close: () => client.end() };
+    return {
+      client,
+      target,
+      server,
+      lost: () => lostWith,
+      close: () => {
+        closing = true;
+        return client.end();
+      },
+    };
   } catch (err) {
     await client.end().catch(() => undefined);
+    // A server that stops between connecting and verifying is not a privilege problem (nor a bug).
+    if (serverGone(err)) throw queryFailure({ what: `verifying cluster ${identity.name}`, command: 'the command' }, err);
     if (err instanceof Error && 'code' in err && typeof (err as { code: unknown }).code === 'string' && /^[0-9A-Z]{5}$/.test((err as { code: string }).code)) {
       throw new PostgresError(`cannot verify cluster ${identity.name}: ${err.message}`, {
         hint: 'pgward needs to read data_directory and pg_control_system(): connect as a superuser or grant pg_read_all_settings and EXECUTE on pg_control_system()',

@@ -38,7 +38,8 @@ export function parseWalKey(key: string): { fileName: string; extension: string 
   return match ? { fileName: match[1]!, extension: match[2] ?? '' } : undefined;
 }
 
-export function backupObjectKey(backupName: string, file: 'backup_label' | 'tablespace_map' | 'manifest.json'): string {
+/** claim.json is the backup's first object, created only if absent: it reserves the name. */
+export function backupObjectKey(backupName: string, file: 'backup_label' | 'tablespace_map' | 'manifest.json' | 'claim.json'): string {
   return `${backupPrefix(backupName)}${file}`;
 }
 

@@ -1,13 +1,14 @@
 // The repository is stamped by the first cluster that writes to it; another cluster is refused with
 // exit 4 and the stamp stays byte-for-byte what it was. On the filesystem and on a real S3 server.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chownSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { pgwardCommand, writePgwardConfig } from '../harness/archiving.js';
 import { runPgward, stderrJson } from '../harness/cli.js';
 import { expectCleanError } from '../harness/expect-error.js';
-import { TEST_ROOT } from '../harness/paths.js';
-import { createCluster, type TestCluster } from '../harness/postgres.js';
+import { osUser } from '../harness/os-user.js';
+import { createCluster, postgresOwnedDir, type TestCluster } from '../harness/postgres.js';
 import { startS3rver, type TestS3Server } from '../harness/s3rver.js';
 
 let clusterA: TestCluster;
@@ -15,7 +16,8 @@ let clusterB: TestCluster;
 let s3: TestS3Server;
 
 beforeAll(async () => {
-  [clusterA, clusterB, s3] = await Promise.all([createCluster({ version: '15' }), createCluster({ version: '17' }), startS3rver()]);
+  // A archives (check proves the archive chain); each repository below points its archive_command there.
+  [clusterA, clusterB, s3] = await Promise.all([createCluster({ version: '15', extraConfig: { archive_mode: 'on' } }), createCluster({ version: '17' }), startS3rver()]);
   await s3.createBucket('stamps');
 }, 60_000);
 
@@ -34,9 +36,12 @@ const repositories: Array<[string, () => RepoUnderTest]> = [
   [
     'filesystem',
     () => {
-      // An empty folder: read commands refuse a repository folder that does not exist at all.
-      const dir = join(mkdtempSync(join(TEST_ROOT, 'stamp-fs-')), 'repo');
+      // An empty folder (read commands refuse a repository folder that does not exist at all), owned
+      // by postgres: check run as root works as the data directory's owner.
+      const dir = join(postgresOwnedDir('stamp-fs-'), 'repo');
       mkdirSync(dir);
+      const owner = osUser('postgres');
+      chownSync(dir, owner.uid, owner.gid);
       return { env: { PGWARD_REPO: `file://${dir}` }, readStamp: async () => readFileSync(join(dir, 'pgward.json'), 'utf8') };
     },
   ],
@@ -62,8 +67,10 @@ const repositories: Array<[string, () => RepoUnderTest]> = [
 
 describe.each(repositories)('repository stamp on %s', (_name, makeRepo) => {
   let repo: RepoUnderTest;
-  beforeAll(() => {
+  beforeAll(async () => {
     repo = makeRepo();
+    await clusterA.query(`ALTER SYSTEM SET archive_command = '${pgwardCommand(writePgwardConfig(repo.env), 'wal-push %p').replace(/'/g, "''")}'`);
+    await clusterA.query('SELECT pg_reload_conf()');
   });
 
   test('repo-info on a new repository says it has no stamp yet', async () => {

@@ -1,6 +1,7 @@
 // A secret key never appears in any output: not in logs at trace level, not in --debug stack traces,
 // not in errors from a failing S3 endpoint, not in --json documents.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { archiveSettings, writePgwardConfig } from '../harness/archiving.js';
 import { runPgward, type CliResult } from '../harness/cli.js';
 import { createCluster, type TestCluster } from '../harness/postgres.js';
 import { startS3rver, type TestS3Server } from '../harness/s3rver.js';
@@ -11,8 +12,10 @@ let cluster: TestCluster;
 let s3: TestS3Server;
 
 beforeAll(async () => {
-  [cluster, s3] = await Promise.all([createCluster({ version: '15' }), startS3rver()]);
+  s3 = await startS3rver();
   await s3.createBucket('secrets');
+  // check proves archiving into the repository it checks: the cluster archives there.
+  cluster = await createCluster({ version: '15', extraConfig: archiveSettings(writePgwardConfig(s3.env('secrets', 'p'))) });
 }, 60_000);
 
 afterAll(async () => {

@@ -1,9 +1,11 @@
 // pgward backup-push PGDATA: the cluster is identified from PGDATA and verified before anything
 // starts; the first log line names it. SIGTERM/SIGINT stop the backup cleanly (ended on the server,
-// no sentinel) with exit 11.
+// no sentinel) with exit 11. Run as root, it becomes the data directory's owner before connecting.
 import { pushBackup } from '../../backup/backup-push.js';
 import { readClusterIdentity } from '../../cluster/identity.js';
+import { runAsDataDirectoryOwner } from '../../cluster/run-as-owner.js';
 import { parseWriteMethod } from '../../codec/compression.js';
+import { repositoryConfig } from '../../config/repository.js';
 import { openVerifiedSession } from '../../postgres/session.js';
 import { ensureWriter } from '../../repo/locations.js';
 import { stampIdentityOf } from '../../repo/stamp.js';
@@ -15,7 +17,10 @@ import { pgdataFrom } from './pgdata-arg.js';
 
 export const backupPushCommand = {
   async handler(ctx: CommandContext, args: { pgdata?: string; 'fast-checkpoint'?: boolean }): Promise<void> {
+    const commandStartedAt = new Date();
     const { settings } = ctx;
+    // The repository settings are validated before anything else, so a typo fails fast.
+    repositoryConfig(settings);
     const compressionSetting = settings.get('compression');
     const compression = compressionSetting ? parseWriteMethod(compressionSetting.value, compressionSetting.source) : 'lz4';
     const partitionMb = settings.int('partitionSize', { min: 1, max: 1024 * 1024 })?.value ?? 1024;
@@ -24,6 +29,7 @@ export const backupPushCommand = {
 
     const identity = await readClusterIdentity(pgdataFrom(args.pgdata, settings), { requireRunning: true });
     const log = ctx.log.child({ cluster: identity.name, systemId: identity.systemIdentifier });
+    runAsDataDirectoryOwner(identity, log);
     const session = await openVerifiedSession(identity, connectionOverrides(settings));
     let stop = false;
     const onSignal = (signal: string): void => {
@@ -34,7 +40,7 @@ export const backupPushCommand = {
     process.on('SIGINT', onSignal);
     try {
       log.info(
-        { dataDirectory: identity.dataDirectory, pgMajor: identity.pgMajor, serverVersion: session.server.serverVersion, port: session.target.port, host: session.target.host },
+        { dataDirectory: identity.dataDirectory, pgMajor: identity.pgMajor, serverVersion: session.server.serverVersion, port: session.target.port, host: session.target.host, role: session.target.user },
         `backing up cluster ${identity.name}: PostgreSQL ${session.server.serverVersion}, port ${session.target.port} (postmaster.pid), data directory ${identity.dataDirectory}, system identifier ${identity.systemIdentifier}`,
       );
       const sentinel = await withStorage(ctx, async (storage) => {
@@ -51,6 +57,7 @@ export const backupPushCommand = {
           progressIntervalMs: interval * 1000,
           stopRequested: () => stop,
           pgwardVersion: PGWARD_VERSION,
+          commandStartedAt,
         });
       });
       if (ctx.json) printJson(sentinel);

@@ -1,6 +1,7 @@
 // pgward cluster-info PGDATA: the cluster's identity as read from its data directory and, when it is
 // running, as confirmed by the server itself.
 import { readClusterIdentity, type ClusterIdentity } from '../../cluster/identity.js';
+import { runAsDataDirectoryOwner } from '../../cluster/run-as-owner.js';
 import { openVerifiedSession } from '../../postgres/session.js';
 import type { ServerFacts } from '../../postgres/verify.js';
 import { connectionOverrides, type CommandContext } from '../context.js';
@@ -61,6 +62,7 @@ function toInfo(identity: ClusterIdentity, server?: ServerFacts, target?: { host
 export async function clusterInfo(ctx: CommandContext, pgdata: string): Promise<ClusterInfo> {
   const identity = await readClusterIdentity(pgdata);
   if (identity.state !== 'running') return toInfo(identity);
+  runAsDataDirectoryOwner(identity, ctx.log);
   const session = await openVerifiedSession(identity, connectionOverrides(ctx.settings));
   await session.close();
   ctx.log.debug({ cluster: identity.name, systemId: identity.systemIdentifier, port: session.target.port }, 'server verified');
