@@ -14,10 +14,10 @@ import { getBuffer, type Storage } from '../storage/storage.js';
 import { readManifest } from './catalog.js';
 import { extractPartition, type Owner } from './extract.js';
 import { BufferReleaser } from './memory.js';
-import type { BackupSentinel } from './manifest.js';
+import type { BackupManifest, BackupSentinel } from './manifest.js';
 import { recoverySettings, writeRecoveryConfig, type RecoveryTarget } from './recovery-config.js';
 import { findPortClash } from './port-clash.js';
-import { onTarget, pathInside, prepareEmptyDirectory, removeRestored, type PreparedDirectory } from './restore-target.js';
+import { onTarget, pathInside, prepareEmptyDirectory, removeRestored, unreachableParent, type PreparedDirectory } from './restore-target.js';
 
 export interface BackupFetchOptions {
   storage: Storage;
@@ -73,6 +73,17 @@ export async function fetchBackup(options: BackupFetchOptions): Promise<BackupFe
       prepared.push(await prepareEmptyDirectory(location, `tablespace ${ts.oid} location`, options.owner));
       locations.set(ts.oid, location);
     }
+    if (options.owner) {
+      for (const dir of [target, ...locations.values()]) {
+        const blocked = await unreachableParent(dir, options.owner);
+        if (blocked) {
+          log.warn(
+            { path: dir, parent: blocked.path, mode: `0${blocked.mode.toString(8)}`, parentUid: blocked.uid, ownerUid: options.owner.uid },
+            `the owner of the restored files (uid ${options.owner.uid}) may not reach ${dir}: ${blocked.path} is mode 0${blocked.mode.toString(8)} owned by uid ${blocked.uid}; PostgreSQL would not start there (grant search permission, or restore elsewhere)`,
+          );
+        }
+      }
+    }
     return await restoreInto(options, manifest, method, locations);
   } catch (err) {
     // Only what this restore created or filled is removed: every directory was absent or empty before.
@@ -85,7 +96,7 @@ export async function fetchBackup(options: BackupFetchOptions): Promise<BackupFe
   }
 }
 
-async function restoreInto(options: BackupFetchOptions, manifest: Awaited<ReturnType<typeof readManifest>>, method: WriteMethod, locations: Map<string, string>): Promise<BackupFetchOutcome> {
+async function restoreInto(options: BackupFetchOptions, manifest: BackupManifest, method: WriteMethod, locations: Map<string, string>): Promise<BackupFetchOutcome> {
   const { storage, sentinel, target, log } = options;
   const destinationOf = (name: string): { path: string; root: string } => {
     const match = /^pg_tblspc\/(\d+)\/(.+)$/.exec(name);

@@ -7,7 +7,7 @@ import { createWriteStream } from 'node:fs';
 import { chmod, lchown, mkdir, symlink, utimes } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { HashCounter } from '../codec/hash-counter.js';
 import tar from 'tar-stream';
 import { decompressionStream } from '../codec/streams.js';
@@ -96,16 +96,26 @@ async function writeEntry(header: tar.Header, body: Readable, ctx: ExtractContex
 export async function extractPartition(stored: Readable, partition: ManifestPartition, method: ReadMethod, ctx: ExtractContext, where: string): Promise<void> {
   const tap = new HashCounter();
   const extract = tar.extract();
+  // The stored stream feeds the pipeline through a gate, so that its own errors are told apart from
+  // those the pipeline pushes into every stream when something downstream fails (pipeline destroys
+  // its source with the downstream error).
   let readFailure: unknown;
-  stored.once('error', (err) => (readFailure = err));
+  const gate = new PassThrough();
+  stored.on('error', (err) => {
+    readFailure ??= err;
+    gate.destroy(err);
+  });
+  stored.pipe(gate);
   const entries = (async () => {
     for await (const entry of extract) await writeEntry(entry.header, entry as unknown as Readable, ctx, where);
   })();
-  const piped = pipeline(stored, tap, decompressionStream(method), extract as unknown as NodeJS.WritableStream);
+  const piped = pipeline(gate, tap, decompressionStream(method), extract as unknown as NodeJS.WritableStream);
   // Both settle: a failed write ends the loop, which destroys the extractor and so the pipeline; a
   // failed read or decode destroys the extractor, which ends the loop.
   const [streamed, written] = await Promise.allSettled([piped, entries]);
   if (streamed.status === 'rejected' || written.status === 'rejected') {
+    stored.unpipe(gate);
+    stored.destroy();
     extract.destroy();
     throw classifyFailure(where, readFailure, written.status === 'rejected' ? written.reason : undefined, streamed.status === 'rejected' ? streamed.reason : undefined);
   }

@@ -104,6 +104,22 @@ export async function prepareEmptyDirectory(dir: string, what: string, owner?: D
 }
 
 /**
+ * The first existing parent of `dir` that `owner` cannot search (no x bit for it as owner, primary
+ * group or other), e.g. /root: PostgreSQL started as the owner could not reach its data directory.
+ * Supplementary groups and ACLs are not consulted, so this is a warning, not a refusal.
+ */
+export async function unreachableParent(dir: string, owner: DirectoryOwner): Promise<{ path: string; mode: number; uid: number } | undefined> {
+  for (let path = dirname(dir); ; path = dirname(path)) {
+    const info = await stat(path).catch(() => undefined);
+    if (info) {
+      const bit = info.uid === owner.uid ? 0o100 : info.gid === owner.gid ? 0o010 : 0o001;
+      if ((info.mode & bit) === 0) return { path, mode: info.mode & 0o7777, uid: info.uid };
+    }
+    if (path === dirname(path)) return undefined;
+  }
+}
+
+/**
  * Removes what a failed restore wrote: the directories it created, or the contents of the ones that
  * were empty before it began. Returns the paths it could not remove.
  */

@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { archiveSettings, writePgwardConfig } from '../harness/archiving.js';
-import { runPgward } from '../harness/cli.js';
+import { runPgward, stderrJson } from '../harness/cli.js';
 import { expectCleanError } from '../harness/expect-error.js';
 import { osUser } from '../harness/os-user.js';
 import { TEST_ROOT } from '../harness/paths.js';
@@ -92,6 +92,15 @@ describe('backup-fetch as root', () => {
     await copy.waitPromoted();
     expect((await copy.query<{ n: string }>('SELECT count(*)::text AS n FROM filler'))[0]!.n).toBe('200000');
   }, 120_000);
+
+  test('under an existing parent the owner cannot search: a warning naming that parent', async () => {
+    const closed = rootOwnedDir('closed-');
+    chmodSync(closed, 0o700);
+    const target = join(closed, 'data');
+    const result = await runPgward(['backup-fetch', target, backup, '--config', configFile]);
+    expect(result.exitCode).toBe(0);
+    expect(stderrJson(result).find((line) => line.parent === closed)).toMatchObject({ level: 40, path: target, mode: '0700' });
+  }, 60_000);
 });
 
 describe('a damaged stored partition', () => {
