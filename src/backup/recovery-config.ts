@@ -31,17 +31,32 @@ export function recoverySettings(restoreCommand: string, target: RecoveryTarget,
   return { recovery, server: disableArchiving ? [`archive_mode = 'off'`] : [] };
 }
 
-const block = (lines: string[]): string => `\n# Added by pgward backup-fetch ${new Date().toISOString()}\n${lines.join('\n')}\n`;
+const block = (lines: string[], at: Date): string => `\n# Added by pgward backup-fetch ${at.toISOString()}\n${lines.join('\n')}\n`;
+
+export interface ConfigFileWrite {
+  /** relative to the data directory */
+  name: string;
+  content: string;
+  /** append (postgresql.auto.conf keeps the source's settings) rather than create */
+  append: boolean;
+}
+
+/** Which files get which settings for a major (pgVersionNum, e.g. 110005). */
+export function recoveryFiles(pgVersionNum: number, settings: RecoverySettings, at = new Date()): ConfigFileWrite[] {
+  if (pgVersionNum >= 120000) {
+    return [
+      { name: 'postgresql.auto.conf', content: block([...settings.recovery, ...settings.server], at), append: true },
+      { name: 'recovery.signal', content: '', append: false },
+    ];
+  }
+  const files = [{ name: 'recovery.conf', content: block(settings.recovery, at), append: false }];
+  if (settings.server.length > 0) files.push({ name: 'postgresql.auto.conf', content: block(settings.server, at), append: true });
+  return files;
+}
 
 /** Writes the settings; returns the files written, relative to the data directory. */
 export async function writeRecoveryConfig(dataDirectory: string, pgVersionNum: number, settings: RecoverySettings): Promise<string[]> {
-  if (pgVersionNum >= 120000) {
-    await appendFile(join(dataDirectory, 'postgresql.auto.conf'), block([...settings.recovery, ...settings.server]));
-    await writeFile(join(dataDirectory, 'recovery.signal'), '');
-    return ['postgresql.auto.conf', 'recovery.signal'];
-  }
-  await writeFile(join(dataDirectory, 'recovery.conf'), block(settings.recovery));
-  if (settings.server.length === 0) return ['recovery.conf'];
-  await appendFile(join(dataDirectory, 'postgresql.auto.conf'), block(settings.server));
-  return ['recovery.conf', 'postgresql.auto.conf'];
+  const files = recoveryFiles(pgVersionNum, settings);
+  for (const file of files) await (file.append ? appendFile : writeFile)(join(dataDirectory, file.name), file.content);
+  return files.map((file) => file.name);
 }
