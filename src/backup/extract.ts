@@ -3,7 +3,6 @@
 // checked against the manifest. A failure is classified by where it happened, not by its text: writing
 // the target is a RestoreTargetError, reading the stored object a StorageError, and only a checksum,
 // decoding or manifest mismatch an IntegrityError (which tells the operator the backup is bad).
-import { createWriteStream } from 'node:fs';
 import { chmod, lchown, mkdir, symlink, utimes } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -14,7 +13,8 @@ import { decompressionStream } from '../codec/streams.js';
 import type { ReadMethod } from '../codec/compression.js';
 import { IntegrityError, PgwardError, StorageError } from '../errors/errors.js';
 import type { ManifestFile, ManifestPartition } from './manifest.js';
-import { checkLinkInside, onTarget, targetError } from './restore-target.js';
+import { checkLinkInside, onTarget } from './restore-target.js';
+import { TargetFile } from './target-file.js';
 import type { BufferReleaser } from './memory.js';
 
 export interface Owner {
@@ -70,17 +70,8 @@ async function writeEntry(header: tar.Header, body: Readable, ctx: ExtractContex
       ctx.releaser?.add(bytes);
     },
   });
-  // The write stream's own error is the target's failure (ENOSPC, EDQUOT, EIO on write...); any other
-  // error in this pipeline comes from upstream and is classified by extractPartition.
-  const file = createWriteStream(path, { flags: 'wx', mode: expected.mode & 0o777, highWaterMark: 8 * 1024 * 1024 });
-  let writeFailure: unknown;
-  file.once('error', (err) => (writeFailure = err));
-  try {
-    await pipeline(body, tap, file);
-  } catch (err) {
-    if (writeFailure !== undefined) throw targetError(path, writeFailure);
-    throw err;
-  }
+  // TargetFile types its own failures; an upstream failure reaches here as it was.
+  await pipeline(body, tap, new TargetFile(path, expected.mode & 0o777));
   if (tap.bytes !== expected.size || tap.digest() !== expected.sha256) {
     throw new IntegrityError(`${header.name} restored from ${where} does not match the manifest (size ${tap.bytes}, expected ${expected.size}, or its sha256)`, {
       hint: 'the backup is damaged; use another backup',

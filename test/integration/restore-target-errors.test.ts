@@ -30,7 +30,9 @@ function rootOwnedDir(prefix: string): string {
 
 beforeAll(async () => {
   repo = join(postgresOwnedDir('target-repo-'), 'repo');
-  configFile = writePgwardConfig({ PGWARD_REPO: `file://${repo}`, PGWARD_BACKUP_WAL_TIMEOUT: '60', PGWARD_PARTITION_SIZE_MB: '8' });
+  // gzip: a flipped byte then fails decoding in the middle of a file being written, the case where a
+  // decode error must not be taken for a failure of the target.
+  configFile = writePgwardConfig({ PGWARD_REPO: `file://${repo}`, PGWARD_BACKUP_WAL_TIMEOUT: '60', PGWARD_PARTITION_SIZE_MB: '8', PGWARD_COMPRESSION: 'gzip' });
   source = await createCluster({ version: '15', extraConfig: archiveSettings(configFile) });
   // Some 20 MB more than a fresh cluster, so that the restore cannot fit into 8 MB.
   await source.query('CREATE TABLE filler AS SELECT g, md5(g::text) AS m FROM generate_series(1, 200000) g');
@@ -104,19 +106,25 @@ describe('backup-fetch as root', () => {
 });
 
 describe('a damaged stored partition', () => {
-  test('a flipped byte is still exit 8 naming the object, and nothing is left', async () => {
-    const folder = join(repo, 'basebackups_005', backup, 'tar_partitions');
-    const part = readdirSync(folder).sort()[0]!;
-    const path = join(folder, part);
+  test('garbage in the middle of a file being written is still exit 8 naming the object, and nothing is left', async () => {
+    // The partition of the largest file (the filler table), damaged a third of the way in: the
+    // decoder fails while that file is being written, so its write stream is torn down too.
+    const manifest = JSON.parse(readFileSync(join(repo, 'basebackups_005', backup, 'manifest.json'), 'utf8')) as {
+      files: Array<{ size: number; partition: number }>;
+      partitions: Array<{ number: number; key: string }>;
+    };
+    const largest = manifest.files.reduce((a, b) => (b.size > a.size ? b : a));
+    const key = manifest.partitions.find((p) => p.number === largest.partition)!.key;
+    const path = join(repo, key);
     const original = readFileSync(path);
     const bytes = Buffer.from(original);
-    bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
+    for (let i = Math.floor(bytes.length / 3); i < Math.floor(bytes.length / 3) + 256; i++) bytes[i]! ^= 0xa5;
     writeFileSync(path, bytes);
     try {
       const target = join(postgresOwnedDir('flipped-'), 'data');
       mkdirSync(target);
       const result = await runPgward(['backup-fetch', target, backup, '--config', configFile]);
-      expectCleanError(result, 8, new RegExp(`basebackups_005/${backup}/tar_partitions/${part.replace(/\./g, '\\.')}`));
+      expectCleanError(result, 8, new RegExp(key.replace(/\./g, '\\.')));
       expect(readdirSync(target)).toEqual([]);
     } finally {
       writeFileSync(path, original);
