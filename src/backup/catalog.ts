@@ -3,6 +3,8 @@
 import { IntegrityError, RestoreTargetError } from '../errors/errors.js';
 import { BACKUP_PREFIX, backupNameOfSentinel, backupObjectKey, sentinelKey } from '../repo/layout.js';
 import { getBuffer, type Storage } from '../storage/storage.js';
+import { chooseBackup, type ResolvedTarget } from './recovery-target.js';
+import { latestLineage } from './target-lineage.js';
 import { SENTINEL_FORMAT, MANIFEST_FORMAT, type BackupManifest, type BackupSentinel } from './manifest.js';
 
 export interface BackupListing {
@@ -62,6 +64,19 @@ export async function findBackup(storage: Storage, nameOrLatest: string): Promis
     throw new RestoreTargetError(`backup ${nameOrLatest} is not a complete backup in ${storage.location}`, { hint: 'pgward backup-list shows the complete backups' });
   }
   return parseJson<BackupSentinel>(storage, sentinelKey(nameOrLatest), body, SENTINEL_FORMAT);
+}
+
+/**
+ * findBackup with a recovery target: LATEST becomes the newest backup that can reach a time or LSN
+ * target along the timeline recovery will follow, and a named backup that cannot is refused.
+ */
+export async function findBackupFor(storage: Storage, nameOrLatest: string, target: ResolvedTarget): Promise<BackupSentinel> {
+  if (target.kind === 'none' || target.kind === 'name') return findBackup(storage, nameOrLatest);
+  const { complete } = await listBackups(storage);
+  if (nameOrLatest !== 'LATEST') await findBackup(storage, nameOrLatest);
+  if (complete.length === 0) return findBackup(storage, nameOrLatest);
+  const lineage = await latestLineage(storage, Math.min(...complete.map((b) => b.timeline)));
+  return chooseBackup(complete, nameOrLatest, target, lineage);
 }
 
 export function readManifest(storage: Storage, name: string): Promise<BackupManifest> {

@@ -1,18 +1,20 @@
 // Restoring one partition: storage -> sha256 of the stored bytes -> decompression -> tar extraction,
 // each file written with 'wx' (never through or over an existing entry), hashed as it is written and
-// checked against the manifest. Any mismatch is an IntegrityError naming the object or the file.
-import { createWriteStream } from 'node:fs';
+// checked against the manifest. A failure is classified by where it happened, not by its text: writing
+// the target is a RestoreTargetError, reading the stored object a StorageError, and only a checksum,
+// decoding or manifest mismatch an IntegrityError (which tells the operator the backup is bad).
 import { chmod, lchown, mkdir, symlink, utimes } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { HashCounter } from '../codec/hash-counter.js';
 import tar from 'tar-stream';
 import { decompressionStream } from '../codec/streams.js';
 import type { ReadMethod } from '../codec/compression.js';
-import { IntegrityError } from '../errors/errors.js';
+import { IntegrityError, PgwardError, StorageError } from '../errors/errors.js';
 import type { ManifestFile, ManifestPartition } from './manifest.js';
-import { checkLinkInside } from './restore-target.js';
+import { checkLinkInside, onTarget } from './restore-target.js';
+import { TargetFile } from './target-file.js';
 import type { BufferReleaser } from './memory.js';
 
 export interface Owner {
@@ -31,26 +33,30 @@ export interface ExtractContext {
 }
 
 async function ensureParent(path: string, owner: Owner | undefined): Promise<void> {
-  const created = await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const created = await onTarget(dirname(path), () => mkdir(dirname(path), { recursive: true, mode: 0o700 }));
   if (created && owner) {
-    for (let dir = dirname(path); dir.length >= created.length; dir = dirname(dir)) await lchown(dir, owner.uid, owner.gid);
+    for (let dir = dirname(path); dir.length >= created.length; dir = dirname(dir)) await onTarget(dir, () => lchown(dir, owner.uid, owner.gid));
   }
 }
 
 async function writeEntry(header: tar.Header, body: Readable, ctx: ExtractContext, where: string): Promise<void> {
   const { path, root } = ctx.destinationOf(header.name);
   if (header.type === 'directory') {
-    await mkdir(path, { recursive: true, mode: 0o700 });
-    await chmod(path, header.mode ?? 0o700);
-    if (ctx.owner) await lchown(path, ctx.owner.uid, ctx.owner.gid);
+    await onTarget(path, async () => {
+      await mkdir(path, { recursive: true, mode: 0o700 });
+      await chmod(path, header.mode ?? 0o700);
+      if (ctx.owner) await lchown(path, ctx.owner.uid, ctx.owner.gid);
+    });
     body.resume();
     return;
   }
   if (header.type === 'symlink') {
     checkLinkInside(root, path, header.linkname ?? '');
     await ensureParent(path, ctx.owner);
-    await symlink(header.linkname!, path);
-    if (ctx.owner) await lchown(path, ctx.owner.uid, ctx.owner.gid);
+    await onTarget(path, async () => {
+      await symlink(header.linkname!, path);
+      if (ctx.owner) await lchown(path, ctx.owner.uid, ctx.owner.gid);
+    });
     body.resume();
     return;
   }
@@ -64,33 +70,69 @@ async function writeEntry(header: tar.Header, body: Readable, ctx: ExtractContex
       ctx.releaser?.add(bytes);
     },
   });
-  await pipeline(body, tap, createWriteStream(path, { flags: 'wx', mode: expected.mode & 0o777, highWaterMark: 8 * 1024 * 1024 }));
+  // TargetFile types its own failures; an upstream failure reaches here as it was.
+  await pipeline(body, tap, new TargetFile(path, expected.mode & 0o777));
   if (tap.bytes !== expected.size || tap.digest() !== expected.sha256) {
     throw new IntegrityError(`${header.name} restored from ${where} does not match the manifest (size ${tap.bytes}, expected ${expected.size}, or its sha256)`, {
-      hint: 'the backup is damaged; remove the partly restored target and use another backup',
+      hint: 'the backup is damaged; use another backup',
     });
   }
-  if (ctx.owner) await lchown(path, ctx.owner.uid, ctx.owner.gid);
-  await utimes(path, new Date(), new Date(expected.mtime));
+  await onTarget(path, async () => {
+    if (ctx.owner) await lchown(path, ctx.owner.uid, ctx.owner.gid);
+    await utimes(path, new Date(), new Date(expected.mtime));
+  });
   ctx.restored.add(header.name);
 }
 
 export async function extractPartition(stored: Readable, partition: ManifestPartition, method: ReadMethod, ctx: ExtractContext, where: string): Promise<void> {
   const tap = new HashCounter();
   const extract = tar.extract();
+  // The stored stream feeds the pipeline through a gate, so that its own errors are told apart from
+  // those the pipeline pushes into every stream when something downstream fails (pipeline destroys
+  // its source with the downstream error).
+  let readFailure: unknown;
+  const gate = new PassThrough();
+  stored.on('error', (err) => {
+    readFailure ??= err;
+    gate.destroy(err);
+  });
+  stored.pipe(gate);
   const entries = (async () => {
     for await (const entry of extract) await writeEntry(entry.header, entry as unknown as Readable, ctx, where);
   })();
-  try {
-    await Promise.all([pipeline(stored, tap, decompressionStream(method), extract as unknown as NodeJS.WritableStream), entries]);
-  } catch (err) {
+  const piped = pipeline(gate, tap, decompressionStream(method), extract as unknown as NodeJS.WritableStream);
+  // Both settle: a failed write ends the loop, which destroys the extractor and so the pipeline; a
+  // failed read or decode destroys the extractor, which ends the loop.
+  const [streamed, written] = await Promise.allSettled([piped, entries]);
+  if (streamed.status === 'rejected' || written.status === 'rejected') {
+    stored.unpipe(gate);
+    stored.destroy();
     extract.destroy();
-    if (err instanceof IntegrityError || (err as { code?: string }).code === 'RESTORE_TARGET_UNUSABLE') throw err;
-    throw new IntegrityError(`${where} cannot be read: ${(err as Error).message}`, { hint: 'the stored object is damaged; use another backup', cause: err });
+    throw classifyFailure(where, readFailure, written.status === 'rejected' ? written.reason : undefined, streamed.status === 'rejected' ? streamed.reason : undefined);
   }
   if (tap.bytes !== partition.storedSize || tap.digest() !== partition.storedSha256) {
     throw new IntegrityError(`${where} does not match its checksum in the manifest (${tap.bytes} bytes, expected ${partition.storedSize})`, {
-      hint: 'the stored object is damaged; remove the partly restored target and use another backup',
+      hint: 'the stored object is damaged; use another backup',
     });
   }
+}
+
+/**
+ * One partition's failure, by mechanism: the stored stream erroring (connection reset, timeout, S3 or
+ * disk error in the repository) is a storage failure that a retry may cure; a failure writing the
+ * target has already been typed where it happened; what is left is the stored bytes failing to
+ * decode or to match, the only case that condemns the backup.
+ */
+function classifyFailure(where: string, readFailure: unknown, writeFailure: unknown, streamFailure: unknown): PgwardError {
+  if (readFailure !== undefined) {
+    if (readFailure instanceof PgwardError) return readFailure;
+    const e = readFailure as NodeJS.ErrnoException;
+    return new StorageError(`reading ${where} failed: ${e.code ?? e.name ?? 'error'}${e.message ? ` (${e.message})` : ''}`, {
+      hint: 'the repository connection or storage failed mid-stream, not the backup itself; check the repository and run backup-fetch again',
+      cause: readFailure,
+    });
+  }
+  for (const failure of [writeFailure, streamFailure]) if (failure instanceof PgwardError) return failure;
+  const err = (streamFailure ?? writeFailure) as Error;
+  return new IntegrityError(`${where} cannot be decoded: ${err?.message ?? String(err)}`, { hint: 'the stored object is damaged; use another backup', cause: err });
 }

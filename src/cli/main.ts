@@ -77,7 +77,7 @@ const COMMANDS: CommandDefinition[] = [
       'target-name': { type: 'string', describe: 'recover to this restore point' },
       'target-action': { type: 'string', describe: 'promote (default), pause or shutdown at the target' },
       'tablespace-map': { type: 'string', array: true, describe: 'OID=DIR or OLDDIR=NEWDIR, repeatable' },
-      'archive': { type: 'boolean', describe: "--no-archive sets archive_mode = off in the restored cluster (a test restore must not archive into the source's repository)" },
+      'archive': { type: 'boolean', describe: "keep archiving in the copy, for a restore that replaces the source; by default (and with --no-archive) the copy gets archive_mode = off and never writes into the source's repository" },
       'owner': { type: 'string', describe: 'backup-fetch as root: OS user to own the restored files (default postgres)' },
     },
   },
