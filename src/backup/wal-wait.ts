@@ -7,6 +7,7 @@ import { IntegrityError } from '../errors/errors.js';
 import { StopRequested } from './tar-partitions.js';
 import type { Logger } from '../log/logger.js';
 import type { ArchiverStatus } from '../postgres/archiving.js';
+import { serverGone } from '../postgres/query.js';
 import type { Storage } from '../storage/storage.js';
 import { findArchivedWal } from '../wal/archived-wal.js';
 import { parseLsn, segmentName, segmentOfLsn } from '../wal/wal-file-name.js';
@@ -75,8 +76,12 @@ export async function waitForWal(options: WalWaitOptions): Promise<void> {
       nextHeartbeat = Date.now() + (options.progressIntervalMs ?? 5000);
       log.info({ phase: 'waiting for WAL', missing: [...missing], seconds: Math.round((Date.now() - waitStarted.getTime()) / 1000) }, `still waiting for ${[...missing].join(', ')} to be archived, ${Math.round((Date.now() - waitStarted.getTime()) / 1000)} s`);
     }
-    // A failed query here must not end the wait: the segments may still arrive.
-    const status = await options.archiver?.().catch(() => undefined);
+    // A failed query here must not end the wait (the segments may still arrive), unless the server
+    // itself is gone: its archiver went with it, so nothing more can arrive until it is started again.
+    const status = await options.archiver?.().catch((err: unknown) => {
+      if (serverGone((err as { cause?: unknown }).cause ?? err)) throw err;
+      return undefined;
+    });
     const failing = status?.lastFailedTime && status.lastFailedTime >= since && (!status.lastArchivedTime || status.lastFailedTime > status.lastArchivedTime);
     if (failing && status.lastFailedWal !== failure?.lastFailedWal) {
       failure = status;

@@ -67,6 +67,13 @@ describe('backups of a standby', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
 
+    // An unregistered location may not write into the repository, a standby included; check on the
+    // standby registers it (as for a failover), after which its backups are accepted.
+    const refused = await push(standby);
+    expect(refused.exitCode).toBe(4);
+    expect(refused.stderr).toMatch(/pgward location-add/);
+    const registered = await runPgward(['check', standby.dataDirectory, '--config', configFile], { env: { PGUSER: 'postgres' } });
+    expect(registered.exitCode).toBe(0);
     const second = await push(standby);
     expect(second.exitCode).toBe(0);
     const third = await push(standby);
