@@ -15,5 +15,7 @@ export default {
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/dist/test/unit/**/*.test.js'] },
     { ...common, ...servers, displayName: 'contract', testMatch: ['<rootDir>/dist/test/contract/**/*.test.js'], slowTestThreshold: 30 },
     { ...common, ...servers, displayName: 'integration', testMatch: ['<rootDir>/dist/test/integration/**/*.test.js'], slowTestThreshold: 60 },
+    // Injected faults (S3 errors and stalls through a proxy, kills, full disks, hostile input) on real servers.
+    { ...common, ...servers, displayName: 'faults', testMatch: ['<rootDir>/dist/test/faults/**/*.test.js'], slowTestThreshold: 60 },
   ],
 };
