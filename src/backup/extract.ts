@@ -1,6 +1,7 @@
 // Restoring one partition: storage -> sha256 of the stored bytes -> decompression -> tar extraction,
 // each file written with 'wx' (never through or over an existing entry), hashed as it is written and
-// checked against the manifest. A failure is classified by where it happened, not by its text: writing
+// checked against the manifest. Only files and directories are taken from a tar, so no path written
+// can pass through a link: containment is then a matter of the entry's name alone. A failure is classified by where it happened, not by its text: writing
 // the target is a RestoreTargetError, reading the stored object a StorageError, and only a checksum,
 // decoding or manifest mismatch an IntegrityError (which tells the operator the backup is bad).
 import { chmod, lchown, mkdir, utimes } from 'node:fs/promises';
