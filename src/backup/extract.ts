@@ -12,7 +12,7 @@ import { HashCounter } from '../codec/hash-counter.js';
 import tar from 'tar-stream';
 import { decompressionStream } from '../codec/streams.js';
 import type { ReadMethod } from '../codec/compression.js';
-import { IntegrityError, PgwardError, StorageError } from '../errors/errors.js';
+import { IntegrityError, PgwardError, RestoreTargetError, StorageError } from '../errors/errors.js';
 import type { ManifestFile, ManifestPartition } from './manifest.js';
 import { onTarget } from './restore-target.js';
 import { TargetFile } from './target-file.js';
@@ -83,6 +83,22 @@ async function writeEntry(header: tar.Header, body: Readable, ctx: ExtractContex
   ctx.restored.add(header.name);
 }
 
+/**
+ * The target and tablespace locations were empty, and nothing but this backup's entries is written
+ * into them: a name that already exists, or a parent that is a file, is the backup colliding with
+ * itself (an entry twice, a file under a file), not a fault of the target.
+ */
+function collision(err: unknown, name: string, where: string): never {
+  const code = ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+  if (err instanceof RestoreTargetError && (code === 'EEXIST' || code === 'ENOTDIR' || code === 'EISDIR')) {
+    throw new IntegrityError(`${where} holds ${JSON.stringify(name.slice(0, 200))}, which collides with an earlier entry of the backup (${code})`, {
+      hint: 'the backup is damaged or was not written by pgward; use another backup',
+      cause: err,
+    });
+  }
+  throw err;
+}
+
 export async function extractPartition(stored: Readable, partition: ManifestPartition, method: ReadMethod, ctx: ExtractContext, where: string): Promise<void> {
   const tap = new HashCounter();
   const extract = tar.extract();
@@ -97,7 +113,7 @@ export async function extractPartition(stored: Readable, partition: ManifestPart
   });
   stored.pipe(gate);
   const entries = (async () => {
-    for await (const entry of extract) await writeEntry(entry.header, entry as unknown as Readable, ctx, where);
+    for await (const entry of extract) await writeEntry(entry.header, entry as unknown as Readable, ctx, where).catch((err: unknown) => collision(err, entry.header.name, where));
   })();
   const piped = pipeline(gate, tap, decompressionStream(method), extract as unknown as NodeJS.WritableStream);
   // Both settle: a failed write ends the loop, which destroys the extractor and so the pipeline; a

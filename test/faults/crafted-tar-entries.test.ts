@@ -12,6 +12,7 @@ import { craftBackup, snapshot, type TarEntry } from '../harness/crafted-backup.
 import { expectCleanError } from '../harness/expect-error.js';
 import { TEST_ROOT } from '../harness/paths.js';
 import { isPlainRelativePath } from '../../src/backup/record-check.js';
+import type { BackupManifest } from '../../src/backup/manifest.js';
 import { createCluster, postgresOwnedDir, type TestCluster } from '../harness/postgres.js';
 
 let source: TestCluster;
@@ -66,6 +67,9 @@ const CASES: Array<{ what: string; entries: (outside: string) => TarEntry[]; ent
   { what: 'a character device', entries: () => [{ name: 'null', type: 'character-device' }], entry: /holds a character-device entry "null"/ },
   { what: 'a block device', entries: () => [{ name: 'disk', type: 'block-device' }], entry: /holds a block-device entry "disk"/ },
   { what: 'a FIFO', entries: () => [{ name: 'pipe', type: 'fifo' }], entry: /holds a fifo entry "pipe"/ },
+  { what: 'a file entry twice', entries: () => [PG_VERSION, PG_VERSION], entry: /holds "PG_VERSION", which collides with an earlier entry of the backup \(EEXIST\)/ },
+  { what: 'a directory entry below a file', entries: () => [PG_VERSION, { name: 'PG_VERSION/d', type: 'directory' }], entry: /holds "PG_VERSION\/d", which collides with an earlier entry of the backup \(ENOTDIR\)/ },
+  { what: 'a file entry where a directory was', entries: () => [{ name: 'base', type: 'directory' }, { name: 'base', content: 'x' }], entry: /holds "base", which collides with an earlier entry of the backup \(EEXIST\)/ },
 ];
 
 test('a manifest that lists a name climbing out is refused before anything is written', async () => {
@@ -81,8 +85,9 @@ describe('crafted tar entries: refused with exit 8 naming the entry, nothing out
   test.each(CASES.map((c, i) => ({ ...c, i })))('$what', async ({ entries, entry, i }) => {
     const box = sandbox();
     const name = `crafted_tar_${i}`;
-    // The manifest lists only plain names, so that the tar entry itself meets the check.
-    await craftBackup(repo, { base, name, entries: entries(box.outside), manifest: (m) => void (m.files = m.files.filter((f) => isPlainRelativePath(f.name))) });
+    // The manifest lists only plain names, each once, so that the tar entry itself meets the check.
+    const listed = (m: BackupManifest): void => void (m.files = m.files.filter((f, n) => isPlainRelativePath(f.name) && m.files.findIndex((g) => g.name === f.name) === n));
+    await craftBackup(repo, { base, name, entries: entries(box.outside), manifest: listed });
     const before = snapshot(box.dir);
     const result = await runPgward(['backup-fetch', box.target, name, '--config', configFile]);
     expectCleanError(result, 8, entry);
