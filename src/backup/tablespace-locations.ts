@@ -3,7 +3,7 @@
 // used when it is absolute, outside the restore target, and (checked when it is prepared) absent or
 // empty, and backup-fetch announces it before writing anything.
 import { isAbsolute, relative, resolve } from 'node:path';
-import { RestoreTargetError } from '../errors/errors.js';
+import { RestoreTargetError, UsageError } from '../errors/errors.js';
 import type { Tablespace } from './walk.js';
 
 export interface TablespaceLocation {
@@ -41,6 +41,13 @@ export function chooseLocations(tablespaces: Tablespace[], remap: Map<string, st
       throw new RestoreTargetError(`tablespace ${ts.oid} location ${location} (${from}) overlaps tablespace ${clash.oid} location ${clash.location}`, { hint: remapHint(ts.oid) });
     }
     chosen.push({ oid: ts.oid, location, recorded: mapped === undefined });
+  }
+  // A mapping that matches nothing is a typo that would silently send the tablespace to its recorded place.
+  for (const key of remap.keys()) {
+    if (!tablespaces.some((ts) => ts.oid === key || ts.location === key)) {
+      const known = tablespaces.map((ts) => `${ts.oid} (${ts.location})`).join(', ') || 'none';
+      throw new UsageError(`--tablespace-map ${key}=... names no tablespace of this backup`, { hint: `the backup's tablespaces are: ${known}` });
+    }
   }
   return chosen;
 }

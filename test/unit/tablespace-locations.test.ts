@@ -43,6 +43,12 @@ describe('chooseLocations', () => {
     expect(error.hint).toMatch(/--tablespace-map \d+=DIR/);
   });
 
+  test('a mapping that names no tablespace of the backup is a usage error (exit 2) listing the real ones', () => {
+    expect(() => chooseLocations([{ oid: '16384', location: '/old/ts1' }], new Map([['16385', '/srv/ts']]), target)).toThrow(
+      expect.objectContaining({ exitCode: 2, message: '--tablespace-map 16385=... names no tablespace of this backup', hint: "the backup's tablespaces are: 16384 (/old/ts1)" }),
+    );
+  });
+
   test('a sibling whose name starts like the target is not inside it', () => {
     expect(chooseLocations([{ oid: '1', location: '/srv/restore/data2' }], new Map(), target)).toHaveLength(1);
   });
