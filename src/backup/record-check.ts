@@ -39,6 +39,25 @@ export function checkSentinel(value: BackupSentinel, name: string, where: string
     refuse(where, `records PostgreSQL ${value.pgMajor} but version number ${value.pgVersionNum} (major ${majorFromVersionNum(value.pgVersionNum)})`);
   }
   if (!Array.isArray(value.tablespaces)) refuse(where, 'holds no tablespace list');
+  // Fields that listing, choosing by recovery target and the restore's checks compute with.
+  const lsn = /^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/i;
+  const segment = /^[0-9A-F]{24}$/i;
+  const fields: Array<[string, boolean]> = [
+    ['startLsn', typeof value.startLsn === 'string' && lsn.test(value.startLsn)],
+    ['stopLsn', typeof value.stopLsn === 'string' && lsn.test(value.stopLsn)],
+    ['walStart', typeof value.walStart === 'string' && segment.test(value.walStart)],
+    ['walStop', typeof value.walStop === 'string' && segment.test(value.walStop)],
+    ['startedAt', typeof value.startedAt === 'string' && !Number.isNaN(Date.parse(value.startedAt))],
+    ['finishedAt', typeof value.finishedAt === 'string' && !Number.isNaN(Date.parse(value.finishedAt))],
+    ['systemIdentifier', typeof value.systemIdentifier === 'string' && /^\d{1,20}$/.test(value.systemIdentifier)],
+    ['dataDirectory', isText(value.dataDirectory) && value.dataDirectory.startsWith('/')],
+    ['host', typeof value.host === 'string'],
+    ['port', Number.isSafeInteger(value.port)],
+    ['rawSize', isCount(value.rawSize)],
+    ['storedSize', isCount(value.storedSize)],
+  ];
+  const bad = fields.find(([, ok]) => !ok);
+  if (bad) refuse(where, `holds no valid ${bad[0]} (${JSON.stringify((value as unknown as Record<string, unknown>)[bad[0]])?.slice(0, 80)})`);
   return value;
 }
 

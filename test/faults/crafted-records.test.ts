@@ -61,6 +61,9 @@ const CASES: Tamper[] = [
   { what: 'a sentinel of an unknown major', sentinel: (s) => Object.assign(s, { pgMajor: '99', pgVersionNum: 990001 }), message: () => /records PostgreSQL "99", a PostgreSQL major this pgward does not know/ },
   { what: 'a sentinel without a version number', sentinel: (s) => void delete (s as unknown as Record<string, unknown>).pgVersionNum, message: () => /holds no valid PostgreSQL version number/ },
   { what: 'a sentinel whose major and version number disagree', sentinel: (s) => void (s.pgVersionNum = 110005), message: () => /records PostgreSQL 15 but version number 110005 \(major 11\)/ },
+  { what: 'a sentinel whose finish time is not a time', sentinel: (s) => void ((s as unknown as Record<string, unknown>).finishedAt = 42), message: () => /holds no valid finishedAt \(42\)/ },
+  { what: 'a sentinel whose start LSN is not an LSN', sentinel: (s) => void (s.startLsn = 'zz'), message: () => /holds no valid startLsn \("zz"\)/ },
+  { what: 'a sentinel with a relative data directory', sentinel: (s) => void (s.dataDirectory = 'data'), message: () => /holds no valid dataDirectory \("data"\)/ },
   { what: 'a sentinel saying 11 over PostgreSQL 15 data', sentinel: (s) => Object.assign(s, { pgMajor: '11', pgVersionNum: 110005 }), message: (name) => new RegExp(`backup ${name} records PostgreSQL 11, but its restored PG_VERSION says 15`) },
   { what: 'a sentinel saying 17 over PostgreSQL 15 data', sentinel: (s) => Object.assign(s, { pgMajor: '17', pgVersionNum: 170002 }), message: (name) => new RegExp(`backup ${name} records PostgreSQL 17, but its restored PG_VERSION says 15`) },
 ];
