@@ -1,6 +1,7 @@
 // The folder a backup is restored into must be absent or empty, writable, and never one a server is
-// running in; every path written under it is checked to stay inside it, and every failure to write it
-// is a RestoreTargetError naming the path and the cause. What a failed restore wrote is removed again.
+// running in; every failure to write it is a RestoreTargetError naming the path and the cause. Every
+// entry name is checked to stay inside it; one that would not is the backup's fault (IntegrityError).
+// What a failed restore wrote is removed again.
 import { access, chmod, chown, constants, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, normalize, relative, resolve, dirname } from 'node:path';
 import { IntegrityError, PgwardError, RestoreTargetError } from '../errors/errors.js';
