@@ -5,8 +5,8 @@
 // failed restore removes what it wrote.
 import { chmod, chown, lchown, mkdir, realpath, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { WRITE_METHODS, type WriteMethod } from '../codec/compression.js';
-import { IntegrityError } from '../errors/errors.js';
+import type { WriteMethod } from '../codec/compression.js';
+import { IntegrityError, RestoreTargetError } from '../errors/errors.js';
 import type { Logger } from '../log/logger.js';
 import { formatBytes, ProgressReporter } from '../log/progress.js';
 import { backupObjectKey } from '../repo/layout.js';
@@ -17,6 +17,9 @@ import { readManifest } from './catalog.js';
 import { extractPartition, type Owner } from './extract.js';
 import { BufferReleaser } from './memory.js';
 import type { BackupManifest, BackupSentinel } from './manifest.js';
+import { checkManifest } from './record-check.js';
+import { chooseLocations, remapHint } from './tablespace-locations.js';
+import { checkRestoredVersion } from './restored-version.js';
 import { recoverySettings, writeRecoveryConfig, type RecoveryTarget } from './recovery-config.js';
 import { findPortClash } from './port-clash.js';
 import { onTarget, pathInside, prepareEmptyDirectory, removeRestored, unreachableParent, type PreparedDirectory } from './restore-target.js';
@@ -63,17 +66,26 @@ export interface BackupFetchOutcome {
 export async function fetchBackup(options: BackupFetchOptions): Promise<BackupFetchOutcome> {
   const { storage, sentinel, target, log } = options;
   const manifest = await readManifest(storage, sentinel.name);
-  const method = manifest.compression as WriteMethod;
-  if (!WRITE_METHODS.includes(method)) throw new IntegrityError(`backup ${sentinel.name} uses unknown compression ${manifest.compression}`);
+  const method = checkManifest(manifest, sentinel, `${storage.location}/${backupObjectKey(sentinel.name, 'manifest.json')}`);
+  const chosen = chooseLocations(manifest.tablespaces, options.tablespaceRemap, target);
+  for (const ts of chosen.filter((t) => t.recorded)) {
+    log.warn(
+      { tablespace: ts.oid, location: ts.location, from: 'manifest' },
+      `tablespace ${ts.oid} will be restored into ${ts.location}, the location recorded in the backup (it must be absent or empty); to restore it elsewhere, ${remapHint(ts.oid)}`,
+    );
+  }
 
   const prepared: PreparedDirectory[] = [];
   try {
     prepared.push(await prepareEmptyDirectory(target, 'restore target', options.owner));
     const locations = new Map<string, string>();
-    for (const ts of manifest.tablespaces) {
-      const location = options.tablespaceRemap.get(ts.oid) ?? options.tablespaceRemap.get(ts.location) ?? ts.location;
-      prepared.push(await prepareEmptyDirectory(location, `tablespace ${ts.oid} location`, options.owner));
-      locations.set(ts.oid, location);
+    for (const ts of chosen) {
+      const dir = await prepareEmptyDirectory(ts.location, `tablespace ${ts.oid} location`, options.owner).catch((err: unknown) => {
+        if (!(err instanceof RestoreTargetError)) throw err;
+        throw new RestoreTargetError(err.message, { hint: `${err.hint ?? 'give an absent or empty directory'}; or ${remapHint(ts.oid)}`, cause: err });
+      });
+      prepared.push(dir);
+      locations.set(ts.oid, ts.location);
     }
     if (options.owner) {
       for (const dir of [target, ...locations.values()]) {
@@ -101,6 +113,11 @@ export async function fetchBackup(options: BackupFetchOptions): Promise<BackupFe
 async function restoreInto(options: BackupFetchOptions, manifest: BackupManifest, method: WriteMethod, locations: Map<string, string>): Promise<BackupFetchOutcome> {
   const { storage, sentinel, target, log } = options;
   const destinationOf = (name: string): { path: string; root: string } => {
+    // pg_tblspc/<oid> itself becomes the link made after extraction, never an entry of the tar.
+    const linkName = /^pg_tblspc\/(\d+)\/*$/.exec(name);
+    if (linkName && locations.has(linkName[1]!)) {
+      throw new IntegrityError(`backup entry ${name} stands where tablespace ${linkName[1]} is linked`, { hint: 'the backup is damaged or was not written by pgward; use another backup' });
+    }
     const match = /^pg_tblspc\/(\d+)\/(.+)$/.exec(name);
     if (match && locations.has(match[1]!)) {
       const root = locations.get(match[1]!)!;
@@ -130,6 +147,10 @@ async function restoreInto(options: BackupFetchOptions, manifest: BackupManifest
   if (missing.length) {
     throw new IntegrityError(`${missing.length} file(s) of the manifest were not in any partition, e.g. ${missing[0]!.name}`, { hint: 'the backup is damaged; use another backup' });
   }
+
+  // The recovery settings depend on the major: one that the restored files contradict would give
+  // a configuration the server rejects.
+  await checkRestoredVersion(target, sentinel);
 
   // Tablespace links, then the files the stop returned, then recovery settings.
   const owner = options.owner;

@@ -1,11 +1,12 @@
 // The backups in a repository: complete ones are those with a sentinel; a folder under
 // basebackups_005/ without one is an incomplete backup (interrupted, failed, or still running).
-import { IntegrityError, RestoreTargetError } from '../errors/errors.js';
+import { IntegrityError, RestoreTargetError, UsageError } from '../errors/errors.js';
 import { BACKUP_PREFIX, backupNameOfSentinel, backupObjectKey, sentinelKey } from '../repo/layout.js';
 import { getBuffer, type Storage } from '../storage/storage.js';
 import { chooseBackup, type ResolvedTarget } from './recovery-target.js';
 import { latestLineage } from './target-lineage.js';
 import { SENTINEL_FORMAT, MANIFEST_FORMAT, type BackupManifest, type BackupSentinel } from './manifest.js';
+import { checkSentinel } from './record-check.js';
 
 export interface BackupListing {
   complete: BackupSentinel[];
@@ -29,6 +30,12 @@ async function readJson<T>(storage: Storage, key: string, format: string): Promi
   return parseJson<T>(storage, key, await getBuffer(storage, key), format);
 }
 
+async function readSentinel(storage: Storage, name: string, body?: Buffer): Promise<BackupSentinel> {
+  const key = sentinelKey(name);
+  const value = parseJson<BackupSentinel>(storage, key, body ?? (await getBuffer(storage, key)), SENTINEL_FORMAT);
+  return checkSentinel(value, name, `${storage.location}/${key}`);
+}
+
 export async function listBackups(storage: Storage): Promise<BackupListing> {
   const sentinels: string[] = [];
   const folders = new Map<string, { objects: number; bytes: number }>();
@@ -45,7 +52,7 @@ export async function listBackups(storage: Storage): Promise<BackupListing> {
     folders.set(folder, entry);
   }
   const complete: BackupSentinel[] = [];
-  for (const name of sentinels) complete.push(await readJson<BackupSentinel>(storage, sentinelKey(name), SENTINEL_FORMAT));
+  for (const name of sentinels) complete.push(await readSentinel(storage, name));
   complete.sort((a, b) => a.finishedAt.localeCompare(b.finishedAt));
   const done = new Set(sentinels);
   const incomplete = [...folders.entries()].filter(([name]) => !done.has(name)).map(([name, info]) => ({ name, ...info }));
@@ -59,11 +66,15 @@ export async function findBackup(storage: Storage, nameOrLatest: string): Promis
     if (!latest) throw new RestoreTargetError(`no complete backup in ${storage.location}`, { hint: 'take one with pgward backup-push; backup-list --all shows incomplete ones' });
     return latest;
   }
+  // A name is one key segment: anything else would reach objects outside basebackups_005/.
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(nameOrLatest)) {
+    throw new UsageError(`${JSON.stringify(nameOrLatest.slice(0, 200))} is not a backup name`, { hint: 'give a name that pgward backup-list shows, or LATEST' });
+  }
   const body = await getBuffer(storage, sentinelKey(nameOrLatest));
   if (body === undefined) {
     throw new RestoreTargetError(`backup ${nameOrLatest} is not a complete backup in ${storage.location}`, { hint: 'pgward backup-list shows the complete backups' });
   }
-  return parseJson<BackupSentinel>(storage, sentinelKey(nameOrLatest), body, SENTINEL_FORMAT);
+  return readSentinel(storage, nameOrLatest, body);
 }
 
 /**

@@ -1,9 +1,10 @@
 // Restoring one partition: storage -> sha256 of the stored bytes -> decompression -> tar extraction,
 // each file written with 'wx' (never through or over an existing entry), hashed as it is written and
-// checked against the manifest. A failure is classified by where it happened, not by its text: writing
+// checked against the manifest. Only files and directories are taken from a tar, so no path written
+// can pass through a link: containment is then a matter of the entry's name alone. A failure is classified by where it happened, not by its text: writing
 // the target is a RestoreTargetError, reading the stored object a StorageError, and only a checksum,
 // decoding or manifest mismatch an IntegrityError (which tells the operator the backup is bad).
-import { chmod, lchown, mkdir, symlink, utimes } from 'node:fs/promises';
+import { chmod, lchown, mkdir, utimes } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { PassThrough, type Readable } from 'node:stream';
@@ -11,9 +12,9 @@ import { HashCounter } from '../codec/hash-counter.js';
 import tar from 'tar-stream';
 import { decompressionStream } from '../codec/streams.js';
 import type { ReadMethod } from '../codec/compression.js';
-import { IntegrityError, PgwardError, StorageError } from '../errors/errors.js';
+import { IntegrityError, PgwardError, RestoreTargetError, StorageError } from '../errors/errors.js';
 import type { ManifestFile, ManifestPartition } from './manifest.js';
-import { checkLinkInside, onTarget } from './restore-target.js';
+import { onTarget } from './restore-target.js';
 import { TargetFile } from './target-file.js';
 import type { BufferReleaser } from './memory.js';
 
@@ -24,7 +25,7 @@ export interface Owner {
 
 export interface ExtractContext {
   releaser?: BufferReleaser;
-  /** maps a tar entry name to where it goes (data directory or a tablespace), checking containment */
+  /** maps a tar entry name to where it goes (data directory or a tablespace); throws for a name that climbs out */
   destinationOf(name: string): { path: string; root: string };
   files: Map<string, ManifestFile>;
   restored: Set<string>;
@@ -40,27 +41,25 @@ async function ensureParent(path: string, owner: Owner | undefined): Promise<voi
 }
 
 async function writeEntry(header: tar.Header, body: Readable, ctx: ExtractContext, where: string): Promise<void> {
-  const { path, root } = ctx.destinationOf(header.name);
+  // Links and special files are never created from a tar: a link planted by one entry would let a
+  // later entry write or chmod through it, outside the target. The only links a data directory needs
+  // (pg_tblspc/<oid>) are made by backup-fetch itself from the checked manifest, after extraction.
+  if (header.type !== 'directory' && header.type !== 'file') {
+    const link = header.linkname ? ` -> ${JSON.stringify(header.linkname.slice(0, 200))}` : '';
+    throw new IntegrityError(`${where} holds a ${header.type} entry ${JSON.stringify(header.name.slice(0, 200))}${link}, which pgward never writes and does not restore`, {
+      hint: 'the backup is damaged or was not written by pgward; nothing outside the restore target was touched; use another backup',
+    });
+  }
+  const { path } = ctx.destinationOf(header.name);
   if (header.type === 'directory') {
     await onTarget(path, async () => {
       await mkdir(path, { recursive: true, mode: 0o700 });
-      await chmod(path, header.mode ?? 0o700);
+      await chmod(path, (header.mode ?? 0o700) & 0o777);
       if (ctx.owner) await lchown(path, ctx.owner.uid, ctx.owner.gid);
     });
     body.resume();
     return;
   }
-  if (header.type === 'symlink') {
-    checkLinkInside(root, path, header.linkname ?? '');
-    await ensureParent(path, ctx.owner);
-    await onTarget(path, async () => {
-      await symlink(header.linkname!, path);
-      if (ctx.owner) await lchown(path, ctx.owner.uid, ctx.owner.gid);
-    });
-    body.resume();
-    return;
-  }
-  if (header.type !== 'file') throw new IntegrityError(`${where} holds an unexpected ${header.type} entry ${header.name}`, { hint: 'the backup is damaged' });
   const expected = ctx.files.get(header.name);
   if (!expected) throw new IntegrityError(`${where} holds ${header.name}, which the manifest does not list`, { hint: 'the backup is damaged or was altered' });
   await ensureParent(path, ctx.owner);
@@ -84,6 +83,22 @@ async function writeEntry(header: tar.Header, body: Readable, ctx: ExtractContex
   ctx.restored.add(header.name);
 }
 
+/**
+ * The target and tablespace locations were empty, and nothing but this backup's entries is written
+ * into them: a name that already exists, or a parent that is a file, is the backup colliding with
+ * itself (an entry twice, a file under a file), not a fault of the target.
+ */
+function collision(err: unknown, name: string, where: string): never {
+  const code = ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+  if (err instanceof RestoreTargetError && (code === 'EEXIST' || code === 'ENOTDIR' || code === 'EISDIR')) {
+    throw new IntegrityError(`${where} holds ${JSON.stringify(name.slice(0, 200))}, which collides with an earlier entry of the backup (${code})`, {
+      hint: 'the backup is damaged or was not written by pgward; use another backup',
+      cause: err,
+    });
+  }
+  throw err;
+}
+
 export async function extractPartition(stored: Readable, partition: ManifestPartition, method: ReadMethod, ctx: ExtractContext, where: string): Promise<void> {
   const tap = new HashCounter();
   const extract = tar.extract();
@@ -98,7 +113,7 @@ export async function extractPartition(stored: Readable, partition: ManifestPart
   });
   stored.pipe(gate);
   const entries = (async () => {
-    for await (const entry of extract) await writeEntry(entry.header, entry as unknown as Readable, ctx, where);
+    for await (const entry of extract) await writeEntry(entry.header, entry as unknown as Readable, ctx, where).catch((err: unknown) => collision(err, entry.header.name, where));
   })();
   const piped = pipeline(gate, tap, decompressionStream(method), extract as unknown as NodeJS.WritableStream);
   // Both settle: a failed write ends the loop, which destroys the extractor and so the pipeline; a

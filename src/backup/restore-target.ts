@@ -1,9 +1,10 @@
 // The folder a backup is restored into must be absent or empty, writable, and never one a server is
-// running in; every path written under it is checked to stay inside it, and every failure to write it
-// is a RestoreTargetError naming the path and the cause. What a failed restore wrote is removed again.
+// running in; every failure to write it is a RestoreTargetError naming the path and the cause. Every
+// entry name is checked to stay inside it; one that would not is the backup's fault (IntegrityError).
+// What a failed restore wrote is removed again.
 import { access, chmod, chown, constants, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, normalize, relative, resolve, dirname } from 'node:path';
-import { PgwardError, RestoreTargetError } from '../errors/errors.js';
+import { IntegrityError, PgwardError, RestoreTargetError } from '../errors/errors.js';
 
 export interface DirectoryOwner {
   uid: number;
@@ -132,29 +133,18 @@ export async function removeRestored(prepared: PreparedDirectory[]): Promise<str
   return left;
 }
 
-/** The path of a tar entry under root, refusing absolute names and anything that climbs out. */
+/**
+ * The path of a tar entry under root, refusing absolute names and anything that climbs out. Such an
+ * entry is in the backup, not a fault of the target: an integrity failure, before anything is written.
+ */
 export function pathInside(root: string, name: string): string {
   const clean = normalize(name).replace(/\/+$/, '');
-  if (name === '' || isAbsolute(name) || clean === '..' || clean.startsWith('../') || clean.split('/').includes('..')) {
-    throw new RestoreTargetError(`backup entry ${JSON.stringify(name)} would be written outside ${root}`, {
-      hint: 'the backup is damaged or was not written by pgward; it was not restored',
-    });
-  }
   const full = resolve(root, clean);
   const rel = relative(root, full);
-  if (rel.startsWith('..') || isAbsolute(rel)) {
-    throw new RestoreTargetError(`backup entry ${JSON.stringify(name)} would be written outside ${root}`, { hint: 'the backup is damaged; it was not restored' });
-  }
-  return full;
-}
-
-/** A symbolic link in the backup may only point inside the restored tree. */
-export function checkLinkInside(root: string, linkPath: string, target: string): void {
-  const resolved = isAbsolute(target) ? target : resolve(dirname(linkPath), target);
-  const rel = relative(root, resolved);
-  if (rel.startsWith('..') || isAbsolute(rel)) {
-    throw new RestoreTargetError(`backup link ${relative(root, linkPath)} -> ${target} points outside ${root}`, {
-      hint: 'links out of the data directory are not restored; the backup is damaged or was not written by pgward',
+  if (name === '' || name.includes('\0') || isAbsolute(name) || clean.split('/').includes('..') || rel === '..' || rel.startsWith('../') || isAbsolute(rel)) {
+    throw new IntegrityError(`backup entry ${JSON.stringify(name.slice(0, 200))} would be written outside ${root}`, {
+      hint: 'the backup is damaged or was not written by pgward; it was not restored; use another backup',
     });
   }
+  return full;
 }

@@ -5,8 +5,9 @@
 //            {"v":1,"id":N,"op":"ping"}
 //   response {"v":1,"id":N,"ok":true,"status":"archived"|"already-archived"|"restored"|"pong"}
 //            {"v":1,"id":N,"ok":false,"code":"…","exitCode":N,"message":"…","hint":"…"}
-// A frame over MAX_FRAME, a frame that is not a JSON object of this shape, or a truncated frame at
-// end of stream is a protocol error: the daemon answers once (id 0) and closes the connection.
+// A frame over MAX_FRAME, a frame that is not a JSON object of this shape, a truncated frame at end
+// of stream, or no complete request within 10 s is a protocol error: the daemon answers once (id 0,
+// code USAGE, with a hint) while the socket is open, and closes the connection.
 export const PROTOCOL_VERSION = 1;
 export const MAX_FRAME = 64 * 1024;
 

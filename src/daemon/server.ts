@@ -1,6 +1,6 @@
 // The daemon's Unix socket: mode 0600 (only the cluster's OS user may ask), frames as protocol.ts
-// defines them, each request answered by the handler. Malformed input never reaches the handler:
-// one error response with id 0, then the connection is closed. Idle connections are dropped.
+// defines them, each request answered by the handler. Malformed, truncated or overdue input never
+// reaches the handler: one error response with id 0, then the connection is closed.
 import { constants } from 'node:fs';
 import { access, chmod, lstat, mkdir, unlink } from 'node:fs/promises';
 import { userInfo } from 'node:os';
@@ -12,6 +12,9 @@ import { SOCKET_DIR } from './socket-path.js';
 import { encodeFrame, FrameReader, parseRequest, ProtocolError, type Request, type Response } from './protocol.js';
 
 const IDLE_MS = 60_000;
+/** How long a connection may take to deliver a complete request; the client writes it at once. */
+const REQUEST_MS = 10_000;
+const PROTOCOL_HINT = 'only pgward wal-push and wal-fetch of the same version speak this socket: each sends one length-prefixed JSON request at once';
 
 async function socketInUse(path: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -69,53 +72,86 @@ async function claimSocketPath(path: string, log: Logger): Promise<void> {
   log.info({ socket: path }, 'removed a stale socket file that no daemon answered on');
 }
 
+/**
+ * One connection. Every way a client can misbehave ends the same way, with one error frame (id 0)
+ * while the socket is still open, then the connection closed: an oversized length, a frame that is
+ * not a request, a frame cut off by the end of the stream, and a client that does not complete a
+ * request within REQUEST_MS (silent, or trickling a frame). The time a request takes to handle is
+ * not bounded here: an upload has its own bounds.
+ */
+function serve(socket: Socket, handle: (request: Request) => Promise<Response>, log: Logger): void {
+  const reader = new FrameReader();
+  let pending = 0;
+  let ended = false;
+  let closed = false;
+  let waiting: NodeJS.Timeout | undefined;
+  socket.setTimeout(IDLE_MS, () => socket.destroy());
+  socket.on('error', () => undefined);
+  const refuse = (message: string): void => {
+    if (closed) return;
+    closed = true;
+    clearTimeout(waiting);
+    log.warn({ message }, 'protocol error on the daemon socket; connection closed');
+    if (socket.writable) socket.end(encodeFrame({ v: 1, id: 0, ok: false, code: 'USAGE', exitCode: 2, message: `protocol error: ${message}`, hint: PROTOCOL_HINT }));
+    else socket.destroy();
+  };
+  // Armed whenever the daemon waits for a request; a frame trickling in does not re-arm it.
+  const awaitRequest = (): void => {
+    clearTimeout(waiting);
+    waiting = setTimeout(() => {
+      const partial = reader.pendingBytes;
+      refuse(`no complete request within ${REQUEST_MS / 1000} s${partial > 0 ? ` (${partial} bytes of a frame received)` : ''}`);
+    }, REQUEST_MS);
+  };
+  const finish = (): void => {
+    if (closed) return;
+    if (reader.pendingBytes > 0) return refuse(`truncated frame: the stream ended after ${reader.pendingBytes} bytes of a frame`);
+    closed = true;
+    clearTimeout(waiting);
+    socket.end();
+  };
+  awaitRequest();
+  socket.on('data', (chunk: Buffer) => {
+    if (closed) return;
+    let frames: Buffer[];
+    try {
+      frames = reader.push(chunk);
+    } catch (err) {
+      return refuse((err as Error).message);
+    }
+    for (const frame of frames) {
+      let request: Request;
+      try {
+        request = parseRequest(frame);
+      } catch (err) {
+        if (err instanceof ProtocolError) return refuse(err.message);
+        throw err;
+      }
+      if (pending++ === 0) clearTimeout(waiting);
+      handle(request)
+        .then(
+          (response) => socket.writable && socket.write(encodeFrame(response)),
+          (err: Error) => socket.writable && socket.write(encodeFrame({ v: 1, id: request.id, ok: false, code: 'INTERNAL', exitCode: 70, message: err.message })),
+        )
+        .finally(() => {
+          if (--pending > 0 || closed) return;
+          // A client may half-close right after its request: answer before closing.
+          if (ended) finish();
+          else awaitRequest();
+        });
+    }
+  });
+  socket.on('end', () => {
+    ended = true;
+    if (pending === 0) finish();
+  });
+  socket.on('close', () => clearTimeout(waiting));
+}
+
 export async function listen(path: string, handle: (request: Request) => Promise<Response>, log: Logger): Promise<Server> {
   await ensureSocketFolder(path);
   await claimSocketPath(path, log);
-  const server = createServer({ allowHalfOpen: true }, (socket: Socket) => {
-    const reader = new FrameReader();
-    let pending = 0;
-    let ended = false;
-    socket.setTimeout(IDLE_MS, () => socket.destroy());
-    socket.on('error', () => undefined);
-    const refuse = (message: string): void => {
-      log.warn({ message }, 'protocol error on the daemon socket; connection closed');
-      if (socket.writable) socket.end(encodeFrame({ v: 1, id: 0, ok: false, code: 'USAGE', exitCode: 2, message: `protocol error: ${message}` }));
-      else socket.destroy();
-    };
-    socket.on('data', (chunk: Buffer) => {
-      let frames: Buffer[];
-      try {
-        frames = reader.push(chunk);
-      } catch (err) {
-        return refuse((err as Error).message);
-      }
-      for (const frame of frames) {
-        let request: Request;
-        try {
-          request = parseRequest(frame);
-        } catch (err) {
-          if (err instanceof ProtocolError) return refuse(err.message);
-          throw err;
-        }
-        pending++;
-        handle(request)
-          .then(
-            (response) => socket.writable && socket.write(encodeFrame(response)),
-            (err: Error) => socket.writable && socket.write(encodeFrame({ v: 1, id: request.id, ok: false, code: 'INTERNAL', exitCode: 70, message: err.message })),
-          )
-          .finally(() => {
-            // A client may half-close right after its request: answer before closing.
-            if (--pending === 0 && ended) socket.end();
-          });
-      }
-    });
-    socket.on('end', () => {
-      if (reader.pendingBytes > 0) log.warn({ bytes: reader.pendingBytes }, 'truncated frame on the daemon socket');
-      ended = true;
-      if (pending === 0) socket.end();
-    });
-  });
+  const server = createServer({ allowHalfOpen: true }, (socket: Socket) => serve(socket, handle, log));
   server.maxConnections = 4096;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
