@@ -109,6 +109,9 @@ export async function pushBackup(options: BackupPushOptions): Promise<BackupSent
     };
     blog.info({ phase: 'started', startLsn: start.lsn, timeline: start.timeline }, `backup ${name} started at ${start.lsn}`);
     const plan = await planBackup(identity.dataDirectory);
+    for (const link of plan.followedLinks) {
+      blog.info({ link: link.name, target: link.target }, `${link.name} is a link to ${link.target}: backed up as what it points to; a restore brings it back as a plain folder or file in the data directory`);
+    }
     blog.info({ phase: 'streaming', files: plan.entries.filter((e) => e.type === 'file').length, bytesTotal: plan.totalBytes, tablespaces: plan.tablespaces.length }, `streaming ${formatBytes(plan.totalBytes)} in ${plan.entries.length} entries to ${storage.location}/${backupPrefix(name)}`);
     const w = new PartitionWriter({
       storage,
