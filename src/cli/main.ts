@@ -82,6 +82,21 @@ const COMMANDS: CommandDefinition[] = [
     },
   },
   {
+    command: 'backup-verify [backup]',
+    describe: 'prove a backup (a name, default LATEST) restores: checksums and WAL, then restore, start PostgreSQL, recover and check; records the result',
+    load: async () => (await import('./commands/backup-verify.js')).backupVerifyCommand.handler,
+    options: {
+      'level': { type: 'string', describe: 'files (checksums and WAL, no server) or restore (default)' },
+      'to-end': { type: 'boolean', describe: "replay every archived segment of the backup's timeline, not only to consistency" },
+      'check-sql': { type: 'string', describe: 'file of SQL statements (ending with ;) that must each return true on the restored copy' },
+      'pg-bin': { type: 'string', describe: "bin directory of the backup's PostgreSQL major (default PGWARD_PG_BIN_<major>, /usr/lib/postgresql/<major>/bin)" },
+      'amcheck': { type: 'boolean', describe: 'run pg_amcheck on the copy (PostgreSQL 14+, default on; --no-amcheck to skip)' },
+      'keep': { type: 'boolean', describe: 'keep the restored copy (server stopped) for inspection' },
+      'timeout': { type: 'number', describe: 'seconds the whole verification may take (default 3600)' },
+      'owner': { type: 'string', describe: 'as root: OS user that owns the copy and runs its server (default postgres)' },
+    },
+  },
+  {
     command: 'backup-list',
     describe: 'list complete backups (--all: incomplete ones too)',
     load: async () => (await import('./commands/backup-list.js')).backupListCommand.handler,

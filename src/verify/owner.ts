@@ -1,0 +1,26 @@
+// Who runs the server of a verification: started as root, the owner of the restored files (--owner,
+// default postgres), as pg_ctlcluster would; otherwise the user running pgward. The role connected as
+// is that user's name (the copy's pg_hba.conf trusts the private socket).
+import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { UsageError } from '../errors/errors.js';
+import type { Owner } from '../backup/extract.js';
+
+export interface ServerUser {
+  /** set when running as root: the uid/gid everything the server touches belongs to */
+  owner?: Owner;
+  role: string;
+}
+
+export function serverUser(name: string | undefined): ServerUser {
+  if (process.getuid?.() !== 0) {
+    if (name && name !== userInfo().username) throw new UsageError(`--owner ${name} needs root`, { hint: `run backup-verify as root, or as ${name} without --owner` });
+    return { role: userInfo().username };
+  }
+  const wanted = name ?? 'postgres';
+  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${wanted}:`));
+  if (!line) throw new UsageError(`OS user ${wanted}${name ? ' (--owner)' : ''} does not exist`, { hint: 'PostgreSQL refuses to run as root: name the user the server should run as with --owner' });
+  const fields = line.split(':');
+  if (Number(fields[2]) === 0) throw new UsageError('--owner root: PostgreSQL refuses to run as root', { hint: 'name an unprivileged user, e.g. --owner postgres' });
+  return { owner: { uid: Number(fields[2]), gid: Number(fields[3]) }, role: wanted };
+}
