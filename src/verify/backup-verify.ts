@@ -15,7 +15,7 @@ import type { Logger } from '../log/logger.js';
 import { databaseAnswers, restoredFacts, runCheckQuery, type RestoredFacts } from '../postgres/restored-checks.js';
 import { readStamp } from '../repo/stamp.js';
 import type { Storage } from '../storage/storage.js';
-import { checkBackupFiles } from './backup-files.js';
+import { checkBackupFiles, checkStoredPartitions } from './backup-files.js';
 import { checkBackupWal } from './backup-wal.js';
 import { CheckList } from './check-list.js';
 import type { CheckQuery } from './check-sql.js';
@@ -155,16 +155,30 @@ export async function verifyBackup(options: VerifyOptions): Promise<VerifyOutcom
   if (verdict) throw verdict;
   return { record, key };
 
+  /** A signal or the deadline ends the wait for work that cannot be cancelled from outside. */
+  function untilAborted<T>(work: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const stop = (): void => reject(abortReason());
+      if (abort.signal.aborted) return stop();
+      abort.signal.addEventListener('abort', stop, { once: true });
+      work.then(resolve, reject).finally(() => abort.signal.removeEventListener('abort', stop));
+    });
+  }
+
   async function restoreAndCheck(): Promise<void> {
     const { owner, role } = options.user;
     scratch = await createScratch(options.verifyDir, owner);
     const target = scratch;
+    const manifest = await checks.run('manifest', () => readManifest(options.storage, sentinel.name));
+    const storage = interruptible(options.storage, abort.signal, () => abortReason());
+    await checks.run('partitions', () => checkStoredPartitions(storage, manifest), (b) => `${manifest.partitions.length} partition(s), ${b} bytes stored`);
+    guard();
     const restoreStarted = Date.now();
     await checks.run(
       'restore',
       () =>
-        fetchBackup({
-          storage: interruptible(options.storage, abort.signal, () => abortReason()),
+        untilAborted(fetchBackup({
+          storage,
           sentinel,
           target: target.dataDirectory,
           tablespaceRemap: new Map(sentinel.tablespaces.map((ts) => [ts.oid, target.tablespace(ts.oid)])),
@@ -175,7 +189,7 @@ export async function verifyBackup(options: VerifyOptions): Promise<VerifyOutcom
           parallel: 2,
           progressIntervalMs: 5000,
           log: log.child({ phase: 'restore' }),
-        }),
+        })),
       (r) => `${r.files} file(s)`,
     );
     record.restoreSeconds = Math.round((Date.now() - restoreStarted) / 100) / 10;
