@@ -123,7 +123,7 @@ const COMMANDS: CommandDefinition[] = [
   },
   {
     command: 'install-units',
-    describe: 'install the systemd units (pgward@, pgward-backup@ and its timer) with this installation’s paths',
+    describe: 'install the systemd units (pgward@, pgward-backup@ and pgward-verify@ with their timers) with this installation’s paths',
     load: async () => (await import('./commands/install-units.js')).installUnitsCommand.handler,
     options: {
       'dest': { type: 'string', describe: 'target folder (default /etc/systemd/system)' },
