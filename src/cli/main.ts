@@ -64,6 +64,7 @@ const COMMANDS: CommandDefinition[] = [
     load: async () => (await import('./commands/backup-push.js')).backupPushCommand.handler,
     options: {
       'fast-checkpoint': { type: 'boolean', describe: 'ask for an immediate checkpoint instead of a spread one' },
+      'verify': { type: 'boolean', describe: 'then verify the new backup at the files level (checksums and WAL; exit 12 if it fails)' },
     },
   },
   {

@@ -19,7 +19,7 @@ export function parseCheckSql(text: string): CheckQuery[] {
       database = directive[1]!;
       continue;
     }
-    if (/^\s*--/.test(line) && current.length === 0) continue;
+    if ((/^\s*--/.test(line) || line.trim() === '') && current.length === 0) continue;
     current.push(line);
     if (/;\s*$/.test(line)) {
       const sql = current.join('\n').trim().replace(/;\s*$/, '');

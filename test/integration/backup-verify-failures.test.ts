@@ -16,9 +16,9 @@ let repo: string;
 const env = verifyEnv();
 const base = env.PGWARD_VERIFY_DIR!;
 
-async function push(): Promise<{ name: string; walStart: string }> {
+async function push(extra: string[] = []): Promise<{ name: string; walStart: string }> {
   await cluster.query(`CREATE TABLE IF NOT EXISTS orders AS SELECT g AS id FROM generate_series(1, 5000) g`);
-  const result = await runPgward(['backup-push', cluster.dataDirectory, '--config', configFile, '--fast-checkpoint', '--json'], { env: { PGUSER: 'postgres' } });
+  const result = await runPgward(['backup-push', cluster.dataDirectory, '--config', configFile, '--fast-checkpoint', '--json', ...extra], { env: { PGUSER: 'postgres' } });
   if (result.exitCode !== 0) throw new Error(`backup-push failed (${result.exitCode}): ${result.stderr}`);
   await waitArchived(cluster, await switchWal(cluster));
   return JSON.parse(result.stdout) as { name: string; walStart: string };
@@ -72,6 +72,11 @@ describe('backup-verify failures', () => {
     expect(table.stdout).toMatch(new RegExp(`${good}.*FAILED`));
     nothingLeft();
   }, 120_000);
+
+  test('backup-push --verify verifies the new backup at the files level and records it', async () => {
+    const { name } = await push(['--verify']);
+    expect((await listBackupsJson(configFile)).find((b) => b.name === name)!.verification).toMatchObject({ result: 'verified', level: 'files' });
+  }, 90_000);
 
   describe('damaged repository', () => {
     let flipped: string;
