@@ -1,13 +1,16 @@
-// Who runs the server of a verification: started as root, the owner of the restored files (--owner,
-// default postgres), as pg_ctlcluster would; otherwise the user running pgward. The role connected as
-// is that user's name (the copy's pg_hba.conf trusts the private socket).
+// Who runs a verification: started as root, pgward becomes the owner (--owner, default postgres) for
+// the whole run, as pg_ctlcluster would, so the restored files, the server, its tools and the record
+// written into a filesystem repository all belong to that user and nothing runs as root; otherwise
+// the user running pgward. The role connected as is that user's name (the copy's pg_hba.conf trusts
+// the private socket).
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { UsageError } from '../errors/errors.js';
 import type { Owner } from '../backup/extract.js';
+import { becomeUser } from '../cluster/run-as-owner.js';
 
 export interface ServerUser {
-  /** set when running as root: the uid/gid everything the server touches belongs to */
+  /** the uid/gid the restored files are handed to, for a caller that stays root (the command does not) */
   owner?: Owner;
   role: string;
 }
@@ -22,5 +25,6 @@ export function serverUser(name: string | undefined): ServerUser {
   if (!line) throw new UsageError(`OS user ${wanted}${name ? ' (--owner)' : ''} does not exist`, { hint: 'PostgreSQL refuses to run as root: name the user the server should run as with --owner' });
   const fields = line.split(':');
   if (Number(fields[2]) === 0) throw new UsageError('--owner root: PostgreSQL refuses to run as root', { hint: 'name an unprivileged user, e.g. --owner postgres' });
-  return { owner: { uid: Number(fields[2]), gid: Number(fields[3]) }, role: wanted };
+  becomeUser(Number(fields[2]), Number(fields[3]), `the owner named by --owner (${wanted})`);
+  return { role: wanted };
 }

@@ -1,18 +1,22 @@
 // backup-verify in tests: its scratch under this run's root (never the host's /var/tmp), the
 // embedded 13 and 17 binaries named as a DBA would name them (PGWARD_PG_BIN_<major>), and what a
 // verification must leave behind: no server and no scratch.
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { runPgward, type CliResult } from './cli.js';
-import { PG_BIN_DIRS, TEST_ROOT } from './paths.js';
+import { osUser } from './os-user.js';
+import { PG_BIN_DIRS } from './paths.js';
 
-export function verifyEnv(scratchBase?: string): Record<string, string> {
-  const base = scratchBase ?? join(TEST_ROOT, 'verify');
+/** `scratchBase`: a folder of the test file's own (test files run in parallel under one run root). */
+export function verifyEnv(scratchBase: string): Record<string, string> {
+  const base = scratchBase;
   mkdirSync(base, { recursive: true });
+  // backup-verify started as root runs as postgres: the scratch base must be postgres's to write.
+  const user = osUser('postgres');
+  chownSync(base, user.uid, user.gid);
   return { PGWARD_VERIFY_DIR: base, PGWARD_PG_BIN_13: PG_BIN_DIRS['13']!, PGWARD_PG_BIN_17: PG_BIN_DIRS['17']! };
 }
 
-export function runVerify(configFile: string, args: string[], env: Record<string, string> = verifyEnv()): Promise<CliResult> {
+export function runVerify(configFile: string, args: string[], env: Record<string, string>): Promise<CliResult> {
   return runPgward(['backup-verify', ...args, '--config', configFile], { env });
 }
 

@@ -7,13 +7,14 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { archiveSettings, switchWal, waitArchived, writePgwardConfig } from '../harness/archiving.js';
 import { listBackupsJson, runPgward, stderrJson } from '../harness/cli.js';
+import { TEST_ROOT } from '../harness/paths.js';
 import { createCluster, postgresOwnedDir, type TestCluster } from '../harness/postgres.js';
 import { runVerify, scratchEntries, serversUnder, verifyEnv } from '../harness/verify.js';
 
 let cluster: TestCluster;
 let configFile: string;
 let repo: string;
-const env = verifyEnv();
+const env = verifyEnv(join(TEST_ROOT, 'verify-failures'));
 const base = env.PGWARD_VERIFY_DIR!;
 
 async function push(extra: string[] = []): Promise<{ name: string; walStart: string }> {

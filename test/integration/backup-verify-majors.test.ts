@@ -5,12 +5,13 @@
 // checks are skipped and said so.
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { join } from 'node:path';
 import { archiveSettings, switchWal, waitArchived, writePgwardConfig } from '../harness/archiving.js';
 import { listBackupsJson, runPgward, stderrJson } from '../harness/cli.js';
-import { PG_BIN_DIRS } from '../harness/paths.js';
+import { PG_BIN_DIRS, TEST_ROOT } from '../harness/paths.js';
 import { createCluster, type TestCluster } from '../harness/postgres.js';
 import { startS3rver, type TestS3Server } from '../harness/s3rver.js';
-import { runVerify } from '../harness/verify.js';
+import { runVerify, verifyEnv } from '../harness/verify.js';
 
 let s3: TestS3Server;
 
@@ -60,7 +61,7 @@ describe.each(['13', '15', '17'] as const)('PostgreSQL %s', (version) => {
 
   test('verifies at --level restore with its own binaries; the record is the only new object', async () => {
     const before = await keys(`pg${version}/`);
-    const result = await runVerify(configFile, [backup, '--json']);
+    const result = await runVerify(configFile, [backup, '--json'], verifyEnv(join(TEST_ROOT, `verify-majors-${version}`)));
     expect({ exitCode: result.exitCode, stderr: result.exitCode === 0 ? '' : result.stderr }).toEqual({ exitCode: 0, stderr: '' });
     const record = JSON.parse(result.stdout) as { result: string; pgBin: string; postgresVersion: string; key: string; checks: Array<{ name: string }> };
     expect(record).toMatchObject({ result: 'verified', pgBin: PG_BIN_DIRS[version] });
@@ -75,7 +76,7 @@ describe.each(['13', '15', '17'] as const)('PostgreSQL %s', (version) => {
 
   test('a server binary of another major is refused (exit 2)', async () => {
     const other = version === '15' ? '17' : '15';
-    const result = await runVerify(configFile, [backup, '--pg-bin', PG_BIN_DIRS[other]!]);
+    const result = await runVerify(configFile, [backup, '--pg-bin', PG_BIN_DIRS[other]!], verifyEnv(join(TEST_ROOT, `verify-majors-${version}`)));
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(`is PostgreSQL ${other}, the backup needs PostgreSQL ${version}`);
   }, 60_000);
