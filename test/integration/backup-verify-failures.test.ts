@@ -114,4 +114,14 @@ describe('backup-verify failures', () => {
       expect((await listBackupsJson(configFile)).find((b) => b.name === missingWal.name)!.verification).toMatchObject({ result: 'failed', failedCheck: 'wal' });
     }, 120_000);
   });
+
+  test('delete removes the verification records with the backup', async () => {
+    const before = await listBackupsJson(configFile);
+    expect(before.filter((b) => b.verification).length).toBeGreaterThan(1);
+    const deleted = await runPgward(['delete', '--confirm', 'retain', '1', '--config', configFile]);
+    expect(deleted.exitCode).toBe(0);
+    const kept = (await listBackupsJson(configFile)).map((b) => b.name);
+    const left = readdirSync(join(repo, 'basebackups_005')).filter((entry) => !kept.some((name) => entry.startsWith(name)));
+    expect(left).toEqual([]);
+  }, 60_000);
 });
