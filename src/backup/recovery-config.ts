@@ -9,6 +9,8 @@ export interface RecoveryTarget {
   lsn?: string;
   name?: string;
   action?: 'promote' | 'pause' | 'shutdown';
+  /** recovery_target = 'immediate': stop as soon as the backup is consistent (backup-verify) */
+  immediate?: boolean;
 }
 
 export interface RecoverySettings {
@@ -27,7 +29,8 @@ export function recoverySettings(restoreCommand: string, target: RecoveryTarget,
   if (target.time) recovery.push(`recovery_target_time = ${quoteSetting(target.time)}`);
   if (target.lsn) recovery.push(`recovery_target_lsn = ${quoteSetting(target.lsn)}`);
   if (target.name) recovery.push(`recovery_target_name = ${quoteSetting(target.name)}`);
-  if (target.time || target.lsn || target.name) recovery.push(`recovery_target_action = ${quoteSetting(target.action ?? 'promote')}`);
+  if (target.immediate) recovery.push(`recovery_target = 'immediate'`);
+  if (target.time || target.lsn || target.name || target.immediate) recovery.push(`recovery_target_action = ${quoteSetting(target.action ?? 'promote')}`);
   return { recovery, server: disableArchiving ? [`archive_mode = 'off'`] : [] };
 }
 

@@ -64,6 +64,7 @@ const COMMANDS: CommandDefinition[] = [
     load: async () => (await import('./commands/backup-push.js')).backupPushCommand.handler,
     options: {
       'fast-checkpoint': { type: 'boolean', describe: 'ask for an immediate checkpoint instead of a spread one' },
+      'verify': { type: 'boolean', describe: 'then verify the new backup at the files level (checksums and WAL; exit 12 if it fails)' },
     },
   },
   {
@@ -79,6 +80,21 @@ const COMMANDS: CommandDefinition[] = [
       'tablespace-map': { type: 'string', array: true, describe: 'OID=DIR or OLDDIR=NEWDIR, repeatable' },
       'archive': { type: 'boolean', describe: "keep archiving in the copy, for a restore that replaces the source; by default (and with --no-archive) the copy gets archive_mode = off and never writes into the source's repository" },
       'owner': { type: 'string', describe: 'backup-fetch as root: OS user to own the restored files (default postgres)' },
+    },
+  },
+  {
+    command: 'backup-verify [backup]',
+    describe: 'prove a backup (a name, default LATEST) restores: checksums and WAL, then restore, start PostgreSQL, recover and check; records the result',
+    load: async () => (await import('./commands/backup-verify.js')).backupVerifyCommand.handler,
+    options: {
+      'level': { type: 'string', describe: 'files (checksums and WAL, no server) or restore (default)' },
+      'to-end': { type: 'boolean', describe: "replay every archived segment of the backup's timeline, not only to consistency" },
+      'check-sql': { type: 'string', describe: 'file of SQL statements (ending with ;) that must each return true on the restored copy' },
+      'pg-bin': { type: 'string', describe: "bin directory of the backup's PostgreSQL major (default PGWARD_PG_BIN_<major>, /usr/lib/postgresql/<major>/bin)" },
+      'amcheck': { type: 'boolean', describe: 'run pg_amcheck on the copy (PostgreSQL 14+, default on; --no-amcheck to skip)' },
+      'keep': { type: 'boolean', describe: 'keep the restored copy (server stopped) for inspection' },
+      'timeout': { type: 'number', describe: 'seconds the whole verification may take (default 3600)' },
+      'owner': { type: 'string', describe: 'as root: OS user that owns the copy and runs its server (default postgres)' },
     },
   },
   {
@@ -108,7 +124,7 @@ const COMMANDS: CommandDefinition[] = [
   },
   {
     command: 'install-units',
-    describe: 'install the systemd units (pgward@, pgward-backup@ and its timer) with this installation’s paths',
+    describe: 'install the systemd units (pgward@, pgward-backup@ and pgward-verify@ with their timers) with this installation’s paths',
     load: async () => (await import('./commands/install-units.js')).installUnitsCommand.handler,
     options: {
       'dest': { type: 'string', describe: 'target folder (default /etc/systemd/system)' },

@@ -19,18 +19,25 @@ interface PosixProcess {
 
 export function runAsDataDirectoryOwner(identity: ClusterIdentity, log: Logger): void {
   if (process.getuid?.() !== 0) return;
-  const posix = process as unknown as PosixProcess;
   const owner = statSync(identity.dataDirectory);
   // PostgreSQL refuses to run as root, so a root-owned data directory has no server user to become.
   if (owner.uid === 0) return;
+  const user = becomeUser(owner.uid, owner.gid, `the owner of ${identity.dataDirectory}`);
+  // debug: the first informational line of a command stays the one naming the cluster.
+  log.debug({ user: user.username, uid: user.uid }, `running as ${user.username}, the owner of ${identity.dataDirectory}`);
+}
+
+/** Switches this process to uid/gid (groups first), with the environment su would give it. Root only. */
+export function becomeUser(uid: number, gid: number, who: string): ReturnType<typeof userInfo> {
+  const posix = process as unknown as PosixProcess;
   try {
     // Groups first: after setuid, root's rights to change them are gone.
-    posix.setgid(owner.gid);
-    posix.initgroups(owner.uid, owner.gid);
-    posix.setuid(owner.uid);
+    posix.setgid(gid);
+    posix.initgroups(uid, gid);
+    posix.setuid(uid);
   } catch (err) {
-    throw new ClusterUnusableError(`cannot switch to uid ${owner.uid}, the owner of ${identity.dataDirectory}: ${(err as Error).message}`, {
-      hint: 'the data directory owner must be a user in /etc/passwd; run pgward as that user (sudo -u postgres pgward ...)',
+    throw new ClusterUnusableError(`cannot switch to uid ${uid}, ${who}: ${(err as Error).message}`, {
+      hint: 'the owner must be a user in /etc/passwd; run pgward as that user (sudo -u postgres pgward ...)',
       cause: err,
     });
   }
@@ -39,6 +46,5 @@ export function runAsDataDirectoryOwner(identity: ClusterIdentity, log: Logger):
   process.env.HOME = user.homedir;
   process.env.USER = user.username;
   process.env.LOGNAME = user.username;
-  // debug: the first informational line of a command stays the one naming the cluster.
-  log.debug({ user: user.username, uid: user.uid }, `running as ${user.username}, the owner of ${identity.dataDirectory}`);
+  return user;
 }

@@ -61,6 +61,10 @@ export const SETTINGS = {
     env: ['PGWARD_WAL_FETCH_RETRY'],
     description: 'seconds wal-fetch keeps retrying a failing storage before it gives up (default 30)',
   },
+  verifyDir: {
+    env: ['PGWARD_VERIFY_DIR'],
+    description: 'backup-verify: where the scratch copy is restored and started (default /var/tmp/pgward-verify)',
+  },
   pgHost: { flag: 'host', env: ['PGHOST'], description: 'PostgreSQL host or socket directory (checked against postmaster.pid)' },
   pgPort: { flag: 'port', env: ['PGPORT'], description: 'PostgreSQL port (checked against postmaster.pid)' },
   pgUser: { flag: 'user', env: ['PGUSER'], description: 'PostgreSQL role to connect as' },

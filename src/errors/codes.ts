@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   POSTGRES_ERROR: { exitCode: 9, summary: 'PostgreSQL refused a connection or a query' },
   RESTORE_TARGET_UNUSABLE: { exitCode: 10, summary: 'the restore target directory cannot be used' },
   INTERRUPTED: { exitCode: 11, summary: 'stopped by SIGTERM or SIGINT before it completed' },
+  VERIFICATION_FAILED: { exitCode: 12, summary: 'backup-verify: the backup failed verification (a check named in the message)' },
   INTERNAL: { exitCode: 70, summary: 'internal error (a bug: please report it with --debug output)' },
 } as const satisfies Record<string, { exitCode: number; summary: string }>;
 

@@ -64,6 +64,10 @@ export class RestoreTargetError extends PgwardError {
 export class InterruptedError extends PgwardError {
   readonly code = 'INTERRUPTED' as const;
 }
+/** backup-verify found the backup unusable: a check failed (not the storage, not the scratch space). */
+export class VerificationFailedError extends PgwardError {
+  readonly code = 'VERIFICATION_FAILED' as const;
+}
 export class InternalError extends PgwardError {
   readonly code = 'INTERNAL' as const;
 }

@@ -49,3 +49,16 @@ export function backupNameOfSentinel(key: string): string | undefined {
   const name = key.slice(BACKUP_PREFIX.length, -SENTINEL_SUFFIX.length);
   return name.includes('/') ? undefined : name;
 }
+
+/**
+ * verify/<time>-<level>.json under the backup's folder: one write-once record per backup-verify run,
+ * named so that key order is time order; delete removes them with the backup's folder.
+ */
+export function verificationPrefix(backupName: string): string {
+  return `${backupPrefix(backupName)}verify/`;
+}
+
+export function verificationKey(backupName: string, at: Date, level: string): string {
+  const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.(\d{3})Z$/, '$1Z');
+  return `${verificationPrefix(backupName)}${stamp}-${level}.json`;
+}

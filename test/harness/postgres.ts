@@ -17,6 +17,8 @@ export interface ClusterOptions {
   /** false: no Unix socket, clients must use TCP */
   socket?: boolean;
   extraConfig?: Record<string, string>;
+  /** extra initdb arguments, e.g. ['-k'] for data checksums */
+  initdbArgs?: string[];
 }
 
 export class TestCluster {
@@ -180,7 +182,7 @@ export async function createCluster(options: ClusterOptions): Promise<TestCluste
   chownSync(base, user.uid, user.gid);
   chmodSync(base, 0o755);
   const dataDirectory = join(base, 'data');
-  await execa(join(PG_BIN_DIRS[options.version]!, 'initdb'), ['-D', dataDirectory, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '-N'], {
+  await execa(join(PG_BIN_DIRS[options.version]!, 'initdb'), ['-D', dataDirectory, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '-N', ...(options.initdbArgs ?? [])], {
     uid: user.uid,
     gid: user.gid,
     cwd: base,

@@ -24,6 +24,7 @@ describe('error table', () => {
       POSTGRES_ERROR: 9,
       RESTORE_TARGET_UNUSABLE: 10,
       INTERRUPTED: 11,
+      VERIFICATION_FAILED: 12,
       INTERNAL: 70,
     });
   });

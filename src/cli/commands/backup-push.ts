@@ -1,6 +1,8 @@
 // pgward backup-push PGDATA: the cluster is identified from PGDATA and verified before anything
 // starts; the first log line names it. SIGTERM/SIGINT stop the backup cleanly (ended on the server,
 // no sentinel) with exit 11. Run as root, it becomes the data directory's owner before connecting.
+// --verify runs backup-verify's files level on the new backup (checksums and WAL, no server): exit 12
+// when it fails, the backup staying listed with its FAILED record.
 import { pushBackup } from '../../backup/backup-push.js';
 import { readClusterIdentity } from '../../cluster/identity.js';
 import { runAsDataDirectoryOwner } from '../../cluster/run-as-owner.js';
@@ -14,9 +16,11 @@ import { connectionOverrides, type CommandContext } from '../context.js';
 import { printJson } from '../output.js';
 import { withStorage } from '../repository.js';
 import { pgdataFrom } from './pgdata-arg.js';
+import { verifyBackup } from '../../verify/backup-verify.js';
+import { DEFAULT_VERIFY_DIR } from '../../verify/scratch.js';
 
 export const backupPushCommand = {
-  async handler(ctx: CommandContext, args: { pgdata?: string; 'fast-checkpoint'?: boolean }): Promise<void> {
+  async handler(ctx: CommandContext, args: { pgdata?: string; 'fast-checkpoint'?: boolean; verify?: boolean }): Promise<void> {
     const commandStartedAt = new Date();
     const { settings } = ctx;
     // The repository settings are validated before anything else, so a typo fails fast.
@@ -32,9 +36,11 @@ export const backupPushCommand = {
     runAsDataDirectoryOwner(identity, log);
     const session = await openVerifiedSession(identity, connectionOverrides(settings));
     let stop = false;
+    const aborted = new AbortController();
     const onSignal = (signal: string): void => {
       if (!stop) log.warn({ signal }, `${signal} received: stopping the backup`);
       stop = true;
+      aborted.abort();
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
@@ -58,6 +64,26 @@ export const backupPushCommand = {
           stopRequested: () => stop,
           pgwardVersion: PGWARD_VERSION,
           commandStartedAt,
+        }).then(async (sentinel) => {
+          if (!args.verify) return sentinel;
+          await verifyBackup({
+            storage,
+            backup: sentinel.name,
+            level: 'files',
+            toEnd: false,
+            checkSql: [],
+            amcheck: false,
+            keep: false,
+            timeoutSeconds: 86400,
+            verifyDir: DEFAULT_VERIFY_DIR,
+            env: process.env,
+            user: { role: '' },
+            restoreCommand: '',
+            signal: aborted.signal,
+            pgwardVersion: PGWARD_VERSION,
+            log,
+          });
+          return sentinel;
         });
       });
       if (ctx.json) printJson(sentinel);

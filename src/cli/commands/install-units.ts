@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { CommandContext } from '../context.js';
 import { printJson, printLines } from '../output.js';
 
-const NEXT_STEPS = 'systemctl daemon-reload && systemctl enable --now pgward@<version>-<name> pgward-backup@<version>-<name>.timer';
+const NEXT_STEPS = 'systemctl daemon-reload && systemctl enable --now pgward@<version>-<name> pgward-backup@<version>-<name>.timer pgward-verify@<version>-<name>.timer';
 const UNITS_DIR = resolve(fileURLToPath(import.meta.url), '../../../../../systemd');
 
 export const installUnitsCommand = {

@@ -1,0 +1,86 @@
+// pgward backup-verify [NAME|LATEST]: proves a backup restores (see verify/backup-verify.ts). SIGTERM
+// and SIGINT stop it cleanly (server stopped, scratch removed, exit 11). stdout: the verdict line, or
+// the record with --json; the exit status is 0 verified, 12 failed verification.
+import { resolve } from 'node:path';
+import { UsageError, VerificationFailedError } from '../../errors/errors.js';
+import { PGWARD_VERSION } from '../../version.js';
+import { verifyBackup, type VerifyLevel } from '../../verify/backup-verify.js';
+import { readCheckSql } from '../../verify/check-sql.js';
+import { serverUser } from '../../verify/owner.js';
+import { DEFAULT_VERIFY_DIR } from '../../verify/scratch.js';
+import type { CommandContext } from '../context.js';
+import { printJson } from '../output.js';
+import { withStorage } from '../repository.js';
+import { walFetchCommand } from '../restore-command.js';
+
+interface VerifyArgs {
+  backup?: string;
+  level?: string;
+  'to-end'?: boolean;
+  'check-sql'?: string;
+  'pg-bin'?: string;
+  amcheck?: boolean;
+  keep?: boolean;
+  timeout?: number;
+  owner?: string;
+  config?: string;
+  envdir?: string;
+}
+
+export const backupVerifyCommand = {
+  async handler(ctx: CommandContext, args: VerifyArgs): Promise<void> {
+    const level = (args.level ?? 'restore') as VerifyLevel;
+    if (level !== 'files' && level !== 'restore') throw new UsageError(`--level ${args.level} is not files or restore`, { hint: 'files: checksums and WAL only; restore (default): also restore, start and check a server' });
+    const timeout = args.timeout ?? 3600;
+    if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`--timeout ${args.timeout} is not a positive number of seconds`);
+    const checkSql = args['check-sql'] ? await readCheckSql(resolve(args['check-sql'])) : [];
+    if (level === 'files' && (checkSql.length || args['to-end'] || args.keep)) {
+      throw new UsageError('--check-sql, --to-end and --keep need --level restore', { hint: 'the files level starts no server' });
+    }
+    const user = serverUser(args.owner);
+    const aborted = new AbortController();
+    const onSignal = (signal: string): void => {
+      if (!aborted.signal.aborted) ctx.log.warn({ signal }, `${signal} received: stopping the verification`);
+      aborted.abort();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    try {
+      const outcome = await withStorage(ctx, async (storage) => {
+        try {
+          return await verifyBackup({
+            storage,
+            backup: args.backup ?? 'LATEST',
+            level,
+            toEnd: Boolean(args['to-end']),
+            checkSql,
+            amcheck: args.amcheck !== false,
+            keep: Boolean(args.keep),
+            timeoutSeconds: timeout,
+            verifyDir: resolve(ctx.settings.get('verifyDir')?.value ?? DEFAULT_VERIFY_DIR),
+            pgBin: args['pg-bin'] ? resolve(args['pg-bin']) : undefined,
+            env: process.env,
+            user,
+            restoreCommand: walFetchCommand(args, ctx.settings),
+            signal: aborted.signal,
+            pgwardVersion: PGWARD_VERSION,
+            log: ctx.log,
+          });
+        } catch (err) {
+          if (err instanceof VerificationFailedError) ctx.log.error({ verdict: 'failed', backup: args.backup ?? 'LATEST' }, `FAILED: ${err.message}`);
+          throw err;
+        }
+      }, 'read');
+      const { record } = outcome;
+      ctx.log.info({ verdict: 'verified', backup: record.backup, restoreSeconds: record.restoreSeconds, recoverySeconds: record.recoverySeconds, totalSeconds: record.totalSeconds }, `backup ${record.backup} verified at level ${record.level} in ${record.totalSeconds} s`);
+      if (ctx.json) printJson({ ...outcome.record, key: outcome.key });
+      else {
+        const times = record.level === 'restore' ? `: restore ${record.restoreSeconds} s, recovery ${record.recoverySeconds} s, ` : ': ';
+        process.stdout.write(`${record.backup} verified (${record.level})${times}${record.checks.length} checks in ${record.totalSeconds} s\n`);
+      }
+    } finally {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    }
+  },
+};
