@@ -19,22 +19,29 @@ export class BodyStalledError extends Error {
   readonly code = 'ETIMEDOUT';
 }
 
-/** Watches one response body; a reader that is itself slow (data waiting unread) is not the store's fault. */
+/**
+ * Watches one response body. Time the reader itself is slow (data waiting unread, the body paused by
+ * backpressure) is not the store's fault: the window starts again whenever the reader catches up.
+ */
 export function guardBody(body: IncomingMessage, options: BodyGuardOptions): void {
   const socket = body.socket;
-  let seen = socket?.bytesRead ?? 0;
+  const bytesRead = (): number => socket?.bytesRead ?? 0;
+  let windowStart = Date.now();
+  let seen = bytesRead();
+  const restart = (): void => {
+    windowStart = Date.now();
+    seen = bytesRead();
+  };
   const timer = setInterval(() => {
     if (body.complete || body.destroyed) return clearInterval(timer);
-    const read = socket?.bytesRead ?? 0;
-    const waitingOnReader = body.readableLength > 0 || body.isPaused();
-    if (read - seen >= options.minBytes || waitingOnReader) {
-      seen = read;
-      return;
-    }
+    const moved = bytesRead() - seen;
+    if (moved >= options.minBytes || body.readableLength > 0 || body.isPaused()) return restart();
+    if (Date.now() - windowStart < options.windowMs) return;
     clearInterval(timer);
-    body.destroy(new BodyStalledError(`the response body brought ${read - seen} bytes in ${options.windowMs} ms (at least ${options.minBytes} expected): the store stalled or trickles`));
-  }, options.windowMs);
+    body.destroy(new BodyStalledError(`the response body brought ${moved} bytes in ${options.windowMs} ms (at least ${options.minBytes} expected): the store stalled or trickles`));
+  }, Math.max(50, Math.floor(options.windowMs / 4)));
   timer.unref();
+  body.on('resume', restart);
   body.once('close', () => clearInterval(timer));
 }
 
