@@ -46,26 +46,18 @@ export function etagContradicts(etag: string | undefined, expectedHex: string, a
   return /^[0-9a-f]{32}$/.test(value) && value !== expectedHex;
 }
 
-/** One PutObject of a buffer, with Content-MD5 and the answer's ETag checked. */
-export async function putChecked(client: S3Client, params: { Bucket: string; Key: string; Metadata?: Record<string, string>; IfNoneMatch?: string; IfMatch?: string }, body: Buffer): Promise<void> {
+/**
+ * Sends a body whose MD5 is known, and checks the store's answer against it. A body refused for its
+ * digest (or stored with another one) is sent again once: the buffer is still here, nothing was
+ * acknowledged, and one damaged transfer should not fail a whole backup.
+ */
+async function sendChecked(what: string, body: Buffer, send: (contentMd5: string) => Promise<ChecksummedAnswer>): Promise<string> {
   const digest = md5(body);
-  const out = await client.send(new PutObjectCommand({ ...params, Body: body, ContentLength: body.length, ContentMD5: digest.base64 }));
-  if (etagContradicts(out.ETag, digest.hex, out)) {
-    throw new StoredDigestMismatch(`the store answered ETag ${out.ETag} for ${body.length} bytes whose MD5 is ${digest.hex}: it stored other bytes than were sent`);
-  }
-}
-
-async function uploadPart(target: UploadTarget, uploadId: string, partNumber: number, body: Buffer): Promise<string> {
-  const digest = md5(body);
-  // A part refused for its digest (or stored with another one) is sent again once: the buffer is
-  // still here, and one damaged transfer should not fail a whole backup.
   for (let attempt = 1; ; attempt++) {
     try {
-      const out = await target.client.send(
-        new UploadPartCommand({ Bucket: target.bucket, Key: target.key, UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: body.length, ContentMD5: digest.base64 }),
-      );
+      const out = await send(digest.base64);
       if (etagContradicts(out.ETag, digest.hex, out)) {
-        throw new StoredDigestMismatch(`the store answered ETag ${out.ETag} for part ${partNumber} (${body.length} bytes) whose MD5 is ${digest.hex}: it stored other bytes than were sent`);
+        throw new StoredDigestMismatch(`the store answered ETag ${out.ETag} for ${what} (${body.length} bytes) whose MD5 is ${digest.hex}: it stored other bytes than were sent`);
       }
       return out.ETag ?? `"${digest.hex}"`;
     } catch (err) {
@@ -73,6 +65,23 @@ async function uploadPart(target: UploadTarget, uploadId: string, partNumber: nu
       if (attempt >= 2 || (name !== 'BadDigest' && name !== 'InvalidDigest')) throw err;
     }
   }
+}
+
+interface ChecksummedAnswer {
+  ETag?: string;
+  ServerSideEncryption?: string;
+  SSECustomerAlgorithm?: string;
+}
+
+/** One PutObject of a buffer, with Content-MD5 and the answer's ETag checked. */
+export async function putChecked(client: S3Client, params: { Bucket: string; Key: string; Metadata?: Record<string, string>; IfNoneMatch?: string; IfMatch?: string }, body: Buffer): Promise<void> {
+  await sendChecked(params.Key, body, (contentMd5) => client.send(new PutObjectCommand({ ...params, Body: body, ContentLength: body.length, ContentMD5: contentMd5 })));
+}
+
+function uploadPart(target: UploadTarget, uploadId: string, partNumber: number, body: Buffer): Promise<string> {
+  return sendChecked(`part ${partNumber} of ${target.key}`, body, (contentMd5) =>
+    target.client.send(new UploadPartCommand({ Bucket: target.bucket, Key: target.key, UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: body.length, ContentMD5: contentMd5 })),
+  );
 }
 
 /** Reads the stream into parts of partSize and uploads up to queueSize of them at once. */
