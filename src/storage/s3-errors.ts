@@ -21,7 +21,7 @@ function hintFor(name: string, status: number | undefined, endpoint: string): st
   if (name === 'TimeoutError' || name === 'RequestTimeout' || name === 'ETIMEDOUT') {
     return `the S3 endpoint ${endpoint} did not answer in time; PGWARD_STORAGE_TIMEOUT sets the limit`;
   }
-  if (name === 'BadDigest' || name === 'InvalidDigest') {
+  if (name === 'BadDigest' || name === 'InvalidDigest' || name === 'XAmzContentSHA256Mismatch') {
     return `the bytes ${endpoint} received or stored differ from what pgward sent (damaged in transit or by the store); nothing was acknowledged, retry`;
   }
   if (name === 'TruncatedBody' || name === 'MalformedAnswer') return `the answer from ${endpoint} was cut short or garbled in transit; retry, and check the network or proxy in between`;

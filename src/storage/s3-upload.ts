@@ -46,6 +46,9 @@ export function etagContradicts(etag: string | undefined, expectedHex: string, a
   return /^[0-9a-f]{32}$/.test(value) && value !== expectedHex;
 }
 
+/** The store's words for a body that does not match its checksums (Content-MD5, the signed sha256). */
+const DAMAGED_IN_TRANSIT = ['BadDigest', 'InvalidDigest', 'XAmzContentSHA256Mismatch'];
+
 /**
  * Sends a body whose MD5 is known, and checks the store's answer against it. A body refused for its
  * digest (or stored with another one) is sent again once: the buffer is still here, nothing was
@@ -62,7 +65,7 @@ async function sendChecked(what: string, body: Buffer, send: (contentMd5: string
       return out.ETag ?? `"${digest.hex}"`;
     } catch (err) {
       const name = (err as { name?: string }).name;
-      if (attempt >= 2 || (name !== 'BadDigest' && name !== 'InvalidDigest')) throw err;
+      if (attempt >= 2 || !DAMAGED_IN_TRANSIT.includes(name ?? '')) throw err;
     }
   }
 }

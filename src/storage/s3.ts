@@ -142,13 +142,20 @@ export class S3Storage implements Storage {
 
   async replace(key: string, body: Buffer, etag: string, options: PutOptions = {}): Promise<ReplaceResult> {
     validateMetadata(options.metadata);
-    try {
-      await putChecked(this.client, { Bucket: this.options.bucket, Key: this.objectKey(key), Metadata: options.metadata, IfMatch: etag }, body);
-      return 'replaced';
-    } catch (err) {
-      if (isPreconditionFailed(err) || isNotFound(err)) return 'changed';
-      throw this.fail('replace', key, err);
+    const params = { Bucket: this.options.bucket, Key: this.objectKey(key), Metadata: options.metadata };
+    // The quoted form is the standard one; Ceph RGW 16 compares If-Match with the bare tag and answers
+    // 412 to the quoted one. Both forms name the same version, so a 412 to both means it changed.
+    const forms = [...new Set([etag, etag.replace(/"/g, '')])];
+    for (const form of forms) {
+      try {
+        await putChecked(this.client, { ...params, IfMatch: form }, body);
+        return 'replaced';
+      } catch (err) {
+        if (isNotFound(err)) return 'changed';
+        if (!isPreconditionFailed(err)) throw this.fail('replace', key, err);
+      }
     }
+    return 'changed';
   }
 
   async get(key: string): Promise<Readable | undefined> {
