@@ -130,15 +130,22 @@ export async function uploadStream(target: UploadTarget, body: Readable): Promis
   };
 
   for await (const chunk of body) {
+    // After a failure the rest is read and dropped, as lib-storage did: the writer feeding the stream
+    // (the tar partitions) learns of the failure from the rejected upload when it closes the stream,
+    // and a stream torn down under it mid-entry left it waiting.
+    if (failure !== undefined) continue;
     const data = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
     pending.push(data);
     pendingBytes += data.length;
     while (pendingBytes >= target.partSizeBytes && failure === undefined) {
       // The first part waits until a second begins, so a stream of at most one part stays one PUT.
       if (!uploadId && pendingBytes === target.partSizeBytes) break;
-      await start(takePart());
+      await start(takePart()).catch((err: unknown) => (failure ??= err));
     }
-    if (failure !== undefined) break;
+    if (failure !== undefined) {
+      pending = [];
+      pendingBytes = 0;
+    }
   }
   if (failure === undefined && !uploadId) {
     await putChecked(target.client, { Bucket: target.bucket, Key: target.key, Metadata: target.metadata }, Buffer.concat(pending));
@@ -146,10 +153,7 @@ export async function uploadStream(target: UploadTarget, body: Readable): Promis
   }
   if (failure === undefined && pendingBytes > 0) await start(takePart());
   await Promise.all(inFlight);
-  if (failure !== undefined) {
-    body.destroy();
-    throw failure;
-  }
+  if (failure !== undefined) throw failure;
   await target.client.send(
     new CompleteMultipartUploadCommand({ Bucket: target.bucket, Key: target.key, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
   );
