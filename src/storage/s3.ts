@@ -175,7 +175,15 @@ export class S3Storage implements Storage {
    */
   private checkedBody(key: string, source: Readable, expected: number | undefined): Readable {
     let received = 0;
-    const fail = (err: unknown): StorageError => (err instanceof StorageError ? err : this.fail('read', key, err));
+    const where = `${this.location}/${key}`;
+    const fail = (err: unknown): StorageError => {
+      if (err instanceof StorageError) return err;
+      const e = err as NodeJS.ErrnoException;
+      return new StorageError(`reading ${where} failed: ${e.code ?? e.name ?? 'error'}${e.message ? ` (${e.message})` : ''}`, {
+        hint: 'the repository connection or storage failed mid-stream (reset, stalled or cut short), not the stored object itself; check the repository and retry',
+        cause: err,
+      });
+    };
     const checked = new Transform({
       readableHighWaterMark: 1024 * 1024,
       transform(chunk: Buffer, _encoding, done: TransformCallback) {
@@ -184,7 +192,7 @@ export class S3Storage implements Storage {
       },
       flush: (done: TransformCallback) => {
         if (expected !== undefined && received !== expected) {
-          done(this.fail('read', key, Object.assign(new Error(`the body ended after ${received} of ${expected} bytes`), { name: 'TruncatedBody' })));
+          done(fail(Object.assign(new Error(`the body ended after ${received} of ${expected} bytes`), { code: 'ETRUNCATED' })));
           return;
         }
         done();
