@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { IntegrityError, RepoIdentityError, UsageError } from '../errors/errors.js';
-import { getBuffer, type Storage } from '../storage/storage.js';
+import { getParsed, type Storage } from '../storage/storage.js';
 import { locationKey, LOCATIONS_PREFIX } from './layout.js';
 import { checkStamp, ensureStamp, readStamp, retireStampOrigin, type EnsureStampResult, type RepoStamp, type StampIdentity } from './stamp.js';
 
@@ -107,15 +107,15 @@ export async function registerLocation(
   const key = locationKey(locationId(identity.host, identity.dataDirectory));
   const result = await storage.putIfAbsent(key, Buffer.from(`${JSON.stringify(location, null, 2)}\n`), { metadata: { 'pgward-location': LOCATION_FORMAT } });
   if (result === 'created') return { location, created: true };
-  const existing = await getBuffer(storage, key);
-  return { location: existing ? parseLocation(existing.toString('utf8'), `${storage.location}/${key}`) : location, created: false };
+  const existing = await getParsed(storage, key, (body) => parseLocation(body.toString('utf8'), `${storage.location}/${key}`));
+  return { location: existing ?? location, created: false };
 }
 
 export async function listLocations(storage: Storage): Promise<ArchiveLocation[]> {
   const locations: ArchiveLocation[] = [];
   for await (const item of storage.list(LOCATIONS_PREFIX)) {
-    const body = await getBuffer(storage, item.key);
-    if (body) locations.push(parseLocation(body.toString('utf8'), `${storage.location}/${item.key}`));
+    const location = await getParsed(storage, item.key, (body) => parseLocation(body.toString('utf8'), `${storage.location}/${item.key}`));
+    if (location) locations.push(location);
   }
   return locations;
 }

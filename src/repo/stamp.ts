@@ -3,7 +3,7 @@
 // system identifier or major version is refused instead of being mixed into this one's history.
 import { hostname } from 'node:os';
 import { IntegrityError, RepoIdentityError } from '../errors/errors.js';
-import { getBuffer, type Storage } from '../storage/storage.js';
+import { getParsed, type Storage } from '../storage/storage.js';
 import { STAMP_KEY } from './layout.js';
 
 export const STAMP_FORMAT = 'pgward-repository/1';
@@ -84,8 +84,7 @@ export function checkStamp(stamp: RepoStamp, identity: StampIdentity, location: 
 }
 
 export async function readStamp(storage: Storage): Promise<RepoStamp | undefined> {
-  const body = await getBuffer(storage, STAMP_KEY);
-  return body ? parseStamp(body.toString('utf8'), `${storage.location}/${STAMP_KEY}`) : undefined;
+  return getParsed(storage, STAMP_KEY, (body) => parseStamp(body.toString('utf8'), `${storage.location}/${STAMP_KEY}`));
 }
 
 export interface EnsureStampResult {

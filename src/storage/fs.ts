@@ -7,7 +7,12 @@ import { dirname, join, basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ensureDir, fsyncPath, targetOfTempName, writeDurableTemp, type Owner } from './fs-durable.js';
 import { StorageError } from '../errors/errors.js';
-import { validateKey, validateMetadata, type CreateResult, type IncompleteWrite, type Metadata, type ObjectInfo, type PutOptions, type Storage } from './storage.js';
+import { validateKey, validateMetadata, type CreateResult, type IncompleteWrite, type Metadata, type ObjectInfo, type PutOptions, type ReplaceResult, type Storage } from './storage.js';
+
+/** A file's version tag: a rename of a new file over it changes the inode, a rewrite the mtime. */
+function etagOf(info: { ino: number; size: number; mtimeMs: number }): string {
+  return `${info.ino}-${info.size}-${info.mtimeMs}`;
+}
 
 function isMissing(err: unknown): boolean {
   return (err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR';
@@ -108,6 +113,28 @@ export class FsStorage implements Storage {
     }
   }
 
+  async replace(key: string, body: Buffer, etag: string, options: PutOptions = {}): Promise<ReplaceResult> {
+    validateMetadata(options.metadata);
+    const path = this.pathOf(key);
+    let temp: string | undefined;
+    try {
+      const owner = await this.ownerOfRoot();
+      temp = await writeDurableTemp(path, body, owner);
+      // Checked after the slow write, just before the rename: the window left is a stat and a rename.
+      const current = await stat(path).catch((err: unknown) => (isMissing(err) ? undefined : Promise.reject(err)));
+      if (!current || etagOf(current) !== etag) return 'changed';
+      await rename(temp, path);
+      temp = undefined;
+      await this.writeMeta(path, options.metadata);
+      await fsyncPath(dirname(path));
+      return 'replaced';
+    } catch (err) {
+      throw this.fail('replace', key, err);
+    } finally {
+      if (temp) await unlink(temp).catch(() => undefined);
+    }
+  }
+
   async get(key: string): Promise<Readable | undefined> {
     const path = this.pathOf(key);
     // 1 MiB reads: restores stream whole partitions through here.
@@ -129,7 +156,7 @@ export class FsStorage implements Storage {
       } catch (err) {
         if (!isMissing(err)) throw err;
       }
-      return { key, size: info.size, lastModified: info.mtime, metadata };
+      return { key, size: info.size, lastModified: info.mtime, metadata, etag: etagOf(info) };
     } catch (err) {
       if (isMissing(err)) return undefined;
       throw this.fail('stat', key, err);

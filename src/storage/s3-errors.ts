@@ -21,6 +21,10 @@ function hintFor(name: string, status: number | undefined, endpoint: string): st
   if (name === 'TimeoutError' || name === 'RequestTimeout' || name === 'ETIMEDOUT') {
     return `the S3 endpoint ${endpoint} did not answer in time; PGWARD_STORAGE_TIMEOUT sets the limit`;
   }
+  if (name === 'BadDigest' || name === 'InvalidDigest' || name === 'XAmzContentSHA256Mismatch') {
+    return `the bytes ${endpoint} received or stored differ from what pgward sent (damaged in transit or by the store); nothing was acknowledged, retry`;
+  }
+  if (name === 'TruncatedBody' || name === 'MalformedAnswer') return `the answer from ${endpoint} was cut short or garbled in transit; retry, and check the network or proxy in between`;
   if (status !== undefined && status >= 500) return `the S3 service at ${endpoint} is failing; retry later`;
   return `check the repository settings for ${endpoint}`;
 }
@@ -61,4 +65,14 @@ export function isPreconditionFailed(err: unknown): boolean {
 export function isNotImplemented(err: unknown): boolean {
   const e = err as SdkError;
   return e.name === 'NotImplemented' || e.name === 'MethodNotAllowed' || e.$metadata?.httpStatusCode === 501 || e.$metadata?.httpStatusCode === 405;
+}
+
+/**
+ * An answer the SDK could not parse (cut short or garbled on the way): its deserializer marks these
+ * with a note in the message. The server did not refuse anything, so asking again is safe.
+ */
+export function isMalformedAnswer(err: unknown): boolean {
+  const e = err as SdkError;
+  const status = e.$metadata?.httpStatusCode;
+  return /Deserialization error/i.test(e.message ?? '') && (status === undefined || status < 300);
 }

@@ -1,7 +1,9 @@
-// S3 storage over any S3-compatible endpoint. Streams go through lib-storage's multipart Upload with an
-// explicit part size (its 5 MiB default caps a stream near 49 GiB) and a bounded queue, so memory is
-// partSize x queueSize whatever the object size. Request checksums are configurable because custom
-// endpoints mishandle the SDK's aws-chunked trailers (see README, "S3-compatible stores").
+// S3 storage over any S3-compatible endpoint. Every upload carries a Content-MD5 computed in-process
+// (s3-upload.ts: streams in parts of an explicit size with a bounded queue, so memory stays bounded
+// whatever the object size), every response body is under a low-speed limit (s3-body-guard.ts), and
+// every failure, a stream that breaks mid-body included, is a StorageError. The SDK's own request
+// checksums are configurable because custom endpoints mishandle its aws-chunked trailers (see README,
+// "S3-compatible stores").
 import {
   AbortMultipartUploadCommand,
   DeleteObjectsCommand,
@@ -10,15 +12,19 @@ import {
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   type ListMultipartUploadsCommandOutput,
-  PutObjectCommand,
   S3Client,
   type ListObjectsV2CommandOutput,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { StorageError } from '../errors/errors.js';
-import { isNotFound, isNotImplemented, isPreconditionFailed, s3StorageError } from './s3-errors.js';
-import { validateKey, validateMetadata, type CreateResult, type IncompleteWrite, type ObjectInfo, type PutOptions, type Storage } from './storage.js';
+import { installBodyGuard } from './s3-body-guard.js';
+import { isMalformedAnswer, isNotFound, isNotImplemented, isPreconditionFailed, s3StorageError } from './s3-errors.js';
+import { putChecked, uploadStream } from './s3-upload.js';
+import { validateKey, validateMetadata, type CreateResult, type IncompleteWrite, type ObjectInfo, type PutOptions, type ReplaceResult, type Storage } from './storage.js';
+
+/** A body must bring this much per window (or end) to count as moving: about 1.6 KiB/s at 10 s. */
+const BODY_MIN_BYTES = 16 * 1024;
+const BODY_WINDOW_MAX_MS = 10_000;
 
 export interface S3StorageOptions {
   bucket: string;
@@ -61,6 +67,7 @@ export class S3Storage implements Storage {
         throwOnRequestTimeout: true,
       },
     });
+    installBodyGuard(this.client, { windowMs: Math.min(options.requestTimeoutMs, BODY_WINDOW_MAX_MS), minBytes: BODY_MIN_BYTES });
   }
 
   private objectKey(key: string): string {
@@ -74,25 +81,28 @@ export class S3Storage implements Storage {
 
   async put(key: string, body: Buffer | Readable, options: PutOptions = {}): Promise<void> {
     validateMetadata(options.metadata);
-    const params = { Bucket: this.options.bucket, Key: this.objectKey(key), Metadata: options.metadata };
+    const objectKey = this.objectKey(key);
     try {
       if (Buffer.isBuffer(body)) {
-        await this.client.send(new PutObjectCommand({ ...params, Body: body, ContentLength: body.length }));
+        await putChecked(this.client, { Bucket: this.options.bucket, Key: objectKey, Metadata: options.metadata }, body);
         return;
       }
-      const upload = new Upload({
-        client: this.client,
-        params: { ...params, Body: body },
-        partSize: this.options.partSizeBytes,
-        queueSize: this.options.uploadQueueSize,
-        // lib-storage's own abort replaces the upload's error with the abort's when the abort fails
-        // too; abortUpload below aborts itself and keeps the original error.
-        leavePartsOnError: true,
-      });
+      let uploadId: string | undefined;
       try {
-        await upload.done();
+        await uploadStream(
+          {
+            client: this.client,
+            bucket: this.options.bucket,
+            key: objectKey,
+            metadata: options.metadata,
+            partSizeBytes: this.options.partSizeBytes,
+            queueSize: this.options.uploadQueueSize,
+            onUploadId: (id) => (uploadId = id),
+          },
+          body,
+        );
       } catch (err) {
-        throw await this.abortUpload(key, upload.uploadId, this.fail('put', key, err));
+        throw await this.abortUpload(key, uploadId, err instanceof StorageError ? err : this.fail('put', key, err));
       }
     } catch (err) {
       throw err instanceof StorageError ? err : this.fail('put', key, err);
@@ -122,16 +132,7 @@ export class S3Storage implements Storage {
     // those that honour it (AWS, recent MinIO, R2).
     if (await this.head(key)) return 'exists';
     try {
-      await this.client.send(
-        new PutObjectCommand({
-          Bucket: this.options.bucket,
-          Key: this.objectKey(key),
-          Body: body,
-          ContentLength: body.length,
-          Metadata: options.metadata,
-          IfNoneMatch: '*',
-        }),
-      );
+      await putChecked(this.client, { Bucket: this.options.bucket, Key: this.objectKey(key), Metadata: options.metadata, IfNoneMatch: '*' }, body);
       return 'created';
     } catch (err) {
       if (isPreconditionFailed(err)) return 'exists';
@@ -139,20 +140,76 @@ export class S3Storage implements Storage {
     }
   }
 
+  async replace(key: string, body: Buffer, etag: string, options: PutOptions = {}): Promise<ReplaceResult> {
+    validateMetadata(options.metadata);
+    const params = { Bucket: this.options.bucket, Key: this.objectKey(key), Metadata: options.metadata };
+    // The quoted form is the standard one; Ceph RGW 16 compares If-Match with the bare tag and answers
+    // 412 to the quoted one. Both forms name the same version, so a 412 to both means it changed.
+    const forms = [...new Set([etag, etag.replace(/"/g, '')])];
+    for (const form of forms) {
+      try {
+        await putChecked(this.client, { ...params, IfMatch: form }, body);
+        return 'replaced';
+      } catch (err) {
+        if (isNotFound(err)) return 'changed';
+        if (!isPreconditionFailed(err)) throw this.fail('replace', key, err);
+      }
+    }
+    return 'changed';
+  }
+
   async get(key: string): Promise<Readable | undefined> {
+    let out;
     try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(key) }));
-      return out.Body as Readable;
+      out = await this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(key) }));
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw this.fail('get', key, err);
     }
+    return this.checkedBody(key, out.Body as Readable, out.ContentLength);
+  }
+
+  /**
+   * The object's stream as its readers see it: a break in the middle (reset, stall, a body shorter
+   * than its Content-Length) is a StorageError naming the object, never a bare socket error.
+   */
+  private checkedBody(key: string, source: Readable, expected: number | undefined): Readable {
+    let received = 0;
+    const where = `${this.location}/${key}`;
+    const fail = (err: unknown): StorageError => {
+      if (err instanceof StorageError) return err;
+      const e = err as NodeJS.ErrnoException;
+      return new StorageError(`reading ${where} failed: ${e.code ?? e.name ?? 'error'}${e.message ? ` (${e.message})` : ''}`, {
+        hint: 'the repository connection or storage failed mid-stream (reset, stalled or cut short), not the stored object itself; check the repository and retry',
+        cause: err,
+      });
+    };
+    const checked = new Transform({
+      readableHighWaterMark: 1024 * 1024,
+      transform(chunk: Buffer, _encoding, done: TransformCallback) {
+        received += chunk.length;
+        done(null, chunk);
+      },
+      flush: (done: TransformCallback) => {
+        if (expected !== undefined && received !== expected) {
+          done(fail(Object.assign(new Error(`the body ended after ${received} of ${expected} bytes`), { code: 'ETRUNCATED' })));
+          return;
+        }
+        done();
+      },
+    });
+    source.on('error', (err) => checked.destroy(fail(err)));
+    checked.on('close', () => {
+      if (!source.readableEnded) source.destroy();
+    });
+    source.pipe(checked);
+    return checked;
   }
 
   async head(key: string): Promise<ObjectInfo | undefined> {
     try {
       const out = await this.client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(key) }));
-      return { key, size: out.ContentLength ?? 0, lastModified: out.LastModified, metadata: out.Metadata ?? {} };
+      return { key, size: out.ContentLength ?? 0, lastModified: out.LastModified, metadata: out.Metadata ?? {}, ...(out.ETag ? { etag: out.ETag } : {}) };
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw this.fail('head', key, err);
@@ -163,19 +220,8 @@ export class S3Storage implements Storage {
     const root = this.options.prefix ? `${this.options.prefix}/` : '';
     let token: string | undefined;
     do {
-      let page: ListObjectsV2CommandOutput;
-      try {
-        page = await this.client.send(
-          new ListObjectsV2Command({
-            Bucket: this.options.bucket,
-            Prefix: root + prefix,
-            ContinuationToken: token,
-            MaxKeys: this.options.listPageSize,
-          }),
-        );
-      } catch (err) {
-        throw this.fail('list', prefix, err);
-      }
+      const input = { Bucket: this.options.bucket, Prefix: root + prefix, ContinuationToken: token, MaxKeys: this.options.listPageSize };
+      const page: ListObjectsV2CommandOutput = await this.sendParsed(() => this.client.send(new ListObjectsV2Command(input)), 'list', prefix);
       for (const item of page.Contents ?? []) {
         if (!item.Key) continue;
         yield { key: item.Key.slice(root.length), size: item.Size ?? 0, lastModified: item.LastModified };
@@ -233,6 +279,22 @@ export class S3Storage implements Storage {
       } catch (err) {
         if (isNotFound(err)) continue;
         throw this.fail('abort the incomplete upload of', write.key, err);
+      }
+    }
+  }
+
+  /**
+   * A request whose answer the SDK could not parse (cut short, garbled in transit) is asked again:
+   * the SDK retries only what the server called transient, and one bad page must not abort a
+   * backup whose data is all uploaded.
+   */
+  private async sendParsed<T>(send: () => Promise<T>, action: string, key: string): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await send();
+      } catch (err) {
+        if (attempt < this.options.maxAttempts && isMalformedAnswer(err)) continue;
+        throw this.fail(action, key, err);
       }
     }
   }

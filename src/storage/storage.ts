@@ -1,6 +1,7 @@
 // The storage interface: objects under keys relative to the repository root. It knows objects and
 // prefixes only; nothing about clusters, WAL or backups (repo/ builds every key).
 import type { Readable } from 'node:stream';
+import { IntegrityError, StorageError } from '../errors/errors.js';
 
 export type Metadata = Record<string, string>;
 
@@ -10,6 +11,8 @@ export interface ObjectInfo {
   lastModified?: Date;
   /** user metadata; filled by head(), not by list() */
   metadata?: Metadata;
+  /** the store's version tag of these bytes (S3 ETag; filesystem: inode, size and mtime), from head() */
+  etag?: string;
 }
 
 export interface PutOptions {
@@ -18,6 +21,8 @@ export interface PutOptions {
 }
 
 export type CreateResult = 'created' | 'exists';
+/** 'changed': the object was no longer the one named by the tag (rewritten or deleted meanwhile) */
+export type ReplaceResult = 'replaced' | 'changed';
 
 /**
  * A write that never finished and left something stored: the hidden temporary file of an interrupted
@@ -44,6 +49,12 @@ export interface Storage {
    * If-None-Match; on stores that ignore it, a head check narrows but cannot close the race.
    */
   putIfAbsent(key: string, body: Buffer, options?: PutOptions): Promise<CreateResult>;
+  /**
+   * Overwrite the object only while it is still the version head() tagged `etag`: the repair of a
+   * damaged object must not overwrite a good copy another writer stored meanwhile. Atomic on stores
+   * that honour If-Match on PUT; on those that ignore it, it is a plain overwrite.
+   */
+  replace(key: string, body: Buffer, etag: string, options?: PutOptions): Promise<ReplaceResult>;
   /** The object's bytes as a stream, or undefined when there is no such object. */
   get(key: string): Promise<Readable | undefined>;
   head(key: string): Promise<ObjectInfo | undefined>;
@@ -80,8 +91,34 @@ export async function readAll(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** get() into memory, for small objects (stamps, sentinels, manifests). */
+/**
+ * get() into memory, for small objects (stamps, sentinels, manifests). A read that breaks on the way
+ * is tried once more: one reset answer should not fail a command.
+ */
 export async function getBuffer(storage: Storage, key: string): Promise<Buffer | undefined> {
-  const stream = await storage.get(key);
-  return stream ? readAll(stream) : undefined;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const stream = await storage.get(key);
+      return stream ? await readAll(stream) : undefined;
+    } catch (err) {
+      if (attempt >= 2 || !(err instanceof StorageError)) throw err;
+    }
+  }
+}
+
+/**
+ * A small object read and parsed. Bytes garbled or cut short on the network look exactly like a
+ * damaged object, so a parse failure (an IntegrityError from `parse`) is read once more before the
+ * object is called damaged.
+ */
+export async function getParsed<T>(storage: Storage, key: string, parse: (body: Buffer) => T): Promise<T | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    const body = await getBuffer(storage, key);
+    if (body === undefined) return undefined;
+    try {
+      return parse(body);
+    } catch (err) {
+      if (attempt >= 2 || !(err instanceof IntegrityError)) throw err;
+    }
+  }
 }

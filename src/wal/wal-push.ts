@@ -1,14 +1,15 @@
 // Archiving one WAL file, the body of archive_command. PostgreSQL trusts exit 0 to mean the file is
-// safe, so success is returned only after the object is stored, read back by HEAD and found to have
-// the expected size and checksum. An existing object of the same name is never overwritten: the same
+// safe, so success is returned only after the store accepted the bytes against their MD5 and a HEAD
+// found the metadata kept. An existing valid object of the same name is never overwritten: the same
 // content is a harmless re-archive (PostgreSQL repeats itself after a crash), other content is refused.
+// An existing object that fails its own checksum (a cut-off upload) is replaced, conditionally.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { compressBuffer, decompressBuffer } from '../codec/buffer-codec.js';
-import { EXTENSIONS, type ReadMethod, type WriteMethod } from '../codec/compression.js';
+import { EXTENSIONS, WRITE_METHODS, type ReadMethod, type WriteMethod } from '../codec/compression.js';
 import type { ClusterFiles } from '../cluster/identity.js';
-import { ArchiveDuplicateError, IntegrityError, UsageError } from '../errors/errors.js';
+import { ArchiveDuplicateError, IntegrityError, StorageError, UsageError } from '../errors/errors.js';
 import type { Logger } from '../log/logger.js';
 import { walKey } from '../repo/layout.js';
 import { ensureWriter } from '../repo/locations.js';
@@ -50,25 +51,96 @@ async function readWalFile(path: string): Promise<Buffer> {
   }
 }
 
-/** The raw sha256 of an archived object: from its metadata, or by reading it (wal-e/WAL-G objects). */
-async function archivedSha256(storage: Storage, key: string, method: ReadMethod): Promise<string | undefined> {
+type ArchivedState =
+  | { state: 'valid'; sha256: string }
+  | { state: 'damaged'; why: string; etag?: string }
+  | { state: 'gone' };
+
+/**
+ * What an archived copy holds, judged by its own checksum: the sha256 and size recorded in its
+ * metadata against its decoded content (an object without them, as wal-e and WAL-G write, only has
+ * to decode). A copy that fails is worthless (a cut-off upload some stores keep), not a duplicate.
+ */
+async function inspectArchived(storage: Storage, key: string, method: ReadMethod): Promise<ArchivedState> {
   const info = await storage.head(key);
-  if (!info) return undefined;
-  const recorded = info.metadata?.[META_SHA256];
-  if (recorded) return recorded;
+  if (!info) return { state: 'gone' };
+  const damaged = (why: string): ArchivedState => ({ state: 'damaged', why, ...(info.etag ? { etag: info.etag } : {}) });
   const body = await getBuffer(storage, key);
-  return body ? sha256(await decompressBuffer(body, method, `${storage.location}/${key}`)) : undefined;
+  if (!body) return { state: 'gone' };
+  let data: Buffer;
+  try {
+    data = await decompressBuffer(body, method, `${storage.location}/${key}`);
+  } catch (err) {
+    if (err instanceof IntegrityError) return damaged(`it does not decode (${err.message})`);
+    throw err;
+  }
+  const actual = sha256(data);
+  const recordedSize = info.metadata?.[META_SIZE];
+  if (recordedSize !== undefined && Number(recordedSize) !== data.length) return damaged(`it holds ${data.length} bytes, its metadata records ${recordedSize}`);
+  const recorded = info.metadata?.[META_SHA256];
+  if (recorded !== undefined && recorded !== actual) return damaged('its content does not match the sha256 in its metadata');
+  return { state: 'valid', sha256: actual };
 }
 
-async function compareWithArchived(ctx: WalPushContext, fileName: string, rawSha: string, key: string, method: ReadMethod): Promise<WalPushOutcome> {
-  const archived = await archivedSha256(ctx.storage, key, method);
-  if (archived === rawSha) {
+async function compareWithArchived(ctx: WalPushContext, fileName: string, data: Buffer, rawSha: string, key: string, method: ReadMethod, repairs = 1): Promise<WalPushOutcome> {
+  const archived = await inspectArchived(ctx.storage, key, method);
+  if (archived.state === 'valid' && archived.sha256 === rawSha) {
     ctx.log.warn({ segment: fileName, key }, `${fileName} was already archived with the same content; nothing to do`);
     return { status: 'already-archived', key };
   }
-  throw new ArchiveDuplicateError(`${fileName} is already archived as ${ctx.storage.location}/${key} with different content; the archived copy was left untouched`, {
-    hint: 'two clusters may be archiving to one prefix, or the archive holds WAL from before a restore: investigate before deleting anything',
-  });
+  if (archived.state === 'valid') {
+    throw new ArchiveDuplicateError(`${fileName} is already archived as ${ctx.storage.location}/${key} with different content; the archived copy was left untouched`, {
+      hint: 'two clusters may be archiving to one prefix, or the archive holds WAL from before a restore: investigate before deleting anything',
+    });
+  }
+  if (archived.state === 'gone' || repairs === 0) {
+    throw new StorageError(`${ctx.storage.location}/${key} changed while wal-push was checking it`, { hint: 'another writer is archiving this file at the same time; PostgreSQL will retry' });
+  }
+  return repairDamaged(ctx, fileName, data, rawSha, key, method, archived, repairs);
+}
+
+/**
+ * Replaces a damaged copy, only while it is still the version that was judged (If-Match): if another
+ * writer stored something meanwhile, that is judged instead. Without this, one killed upload kept by
+ * the store would fail every retry and stop archiving for good.
+ */
+async function repairDamaged(ctx: WalPushContext, fileName: string, data: Buffer, rawSha: string, key: string, method: ReadMethod, damaged: { why: string; etag?: string }, repairs: number): Promise<WalPushOutcome> {
+  const where = `${ctx.storage.location}/${key}`;
+  if (!(WRITE_METHODS as readonly string[]).includes(method) || damaged.etag === undefined) {
+    throw new IntegrityError(`${where} is damaged (${damaged.why}) and pgward cannot replace it safely`, {
+      hint: `remove ${where} after checking it is not needed elsewhere; PostgreSQL will then archive ${fileName} again`,
+    });
+  }
+  ctx.log.warn({ segment: fileName, key, why: damaged.why }, `${where} is damaged (${damaged.why}), probably a cut-off upload: replacing it`);
+  const stored = await compressBuffer(data, method as WriteMethod);
+  const result = await ctx.storage.replace(key, stored, damaged.etag, { metadata: walMetadata(ctx, fileName, data, rawSha) });
+  if (result === 'changed') return compareWithArchived(ctx, fileName, data, rawSha, key, method, repairs - 1);
+  await readBack(ctx, key, stored.length, rawSha);
+  return { status: 'archived', key, size: data.length, storedSize: stored.length };
+}
+
+function walMetadata(ctx: WalPushContext, fileName: string, data: Buffer, rawSha: string): Record<string, string> {
+  const kind = parseWalFileName(fileName)?.kind;
+  const metadata: Record<string, string> = {
+    [META_SHA256]: rawSha,
+    [META_SIZE]: String(data.length),
+    [META_SYSTEM_ID]: ctx.cluster.systemIdentifier,
+  };
+  if (kind === 'segment' || kind === 'partial') metadata[META_SEGMENT_SIZE] = String(data.length);
+  return metadata;
+}
+
+/**
+ * The bytes were checked by the store (Content-MD5) or by their ETag; the HEAD checks what no body
+ * checksum covers: that the store kept the metadata wal-fetch verifies against.
+ */
+async function readBack(ctx: WalPushContext, key: string, storedSize: number, rawSha: string): Promise<void> {
+  const check = await ctx.storage.head(key);
+  if (!check || check.size !== storedSize || check.metadata?.[META_SHA256] !== rawSha) {
+    throw new IntegrityError(`${ctx.storage.location}/${key} did not read back as written (size ${check?.size ?? 'none'}, expected ${storedSize})`, {
+      hint: 'the storage did not keep what it acknowledged; PostgreSQL will retry this file',
+    });
+  }
 }
 
 export async function pushWalFile(ctx: WalPushContext, path: string): Promise<WalPushOutcome> {
@@ -90,25 +162,13 @@ export async function pushWalFile(ctx: WalPushContext, path: string): Promise<Wa
   await (ctx.locationChecked ? ensureStamp : ensureWriter)(ctx.storage, stampIdentityOf(ctx.cluster));
 
   const existing = (await findArchivedWal(ctx.storage, fileName))[0];
-  if (existing) return compareWithArchived(ctx, fileName, rawSha, existing.key, existing.method);
+  if (existing) return compareWithArchived(ctx, fileName, data, rawSha, existing.key, existing.method);
 
   const stored = await compressing;
   const key = walKey(fileName, EXTENSIONS[ctx.compression]);
-  const metadata: Record<string, string> = {
-    [META_SHA256]: rawSha,
-    [META_SIZE]: String(data.length),
-    [META_SYSTEM_ID]: ctx.cluster.systemIdentifier,
-  };
-  if (file.kind === 'segment' || file.kind === 'partial') metadata[META_SEGMENT_SIZE] = String(data.length);
-  const created = await ctx.storage.putIfAbsent(key, stored, { metadata });
-  if (created === 'exists') return compareWithArchived(ctx, fileName, rawSha, key, ctx.compression);
-
-  const check = await ctx.storage.head(key);
-  if (!check || check.size !== stored.length || check.metadata?.[META_SHA256] !== rawSha) {
-    throw new IntegrityError(`${ctx.storage.location}/${key} did not read back as written (size ${check?.size ?? 'none'}, expected ${stored.length})`, {
-      hint: 'the storage did not keep what it acknowledged; PostgreSQL will retry this file',
-    });
-  }
+  const created = await ctx.storage.putIfAbsent(key, stored, { metadata: walMetadata(ctx, fileName, data, rawSha) });
+  if (created === 'exists') return compareWithArchived(ctx, fileName, data, rawSha, key, ctx.compression);
+  await readBack(ctx, key, stored.length, rawSha);
   ctx.log.debug({ segment: fileName, key, size: data.length, storedSize: stored.length }, 'archived');
   return { status: 'archived', key, size: data.length, storedSize: stored.length };
 }
