@@ -14,6 +14,7 @@ export function interruptible(storage: Storage, signal: AbortSignal, reason: () 
     location: storage.location,
     put: (key, body, options) => storage.put(key, body, options),
     putIfAbsent: (key, body, options) => storage.putIfAbsent(key, body, options),
+    replace: (key, body, etag, options) => storage.replace(key, body, etag, options),
     async get(key) {
       if (signal.aborted) throw reason();
       const stream = await storage.get(key);
