@@ -40,7 +40,7 @@ async function ensureParent(path: string, owner: Owner | undefined): Promise<voi
   }
 }
 
-async function writeEntry(header: tar.Header, body: Readable, ctx: ExtractContext, where: string): Promise<void> {
+async function writeEntry(header: tar.Header, body: Readable, ctx: ExtractContext, where: string, stopped: AbortSignal): Promise<void> {
   // Links and special files are never created from a tar: a link planted by one entry would let a
   // later entry write or chmod through it, outside the target. The only links a data directory needs
   // (pg_tblspc/<oid>) are made by backup-fetch itself from the checked manifest, after extraction.
@@ -63,14 +63,19 @@ async function writeEntry(header: tar.Header, body: Readable, ctx: ExtractContex
   const expected = ctx.files.get(header.name);
   if (!expected) throw new IntegrityError(`${where} holds ${header.name}, which the manifest does not list`, { hint: 'the backup is damaged or was altered' });
   await ensureParent(path, ctx.owner);
+  // The extractor may have been destroyed while the parent was made: then open nothing.
+  stopped.throwIfAborted();
   const tap = new HashCounter({
     onChunk: (bytes) => {
       ctx.onBytes?.(bytes);
       ctx.releaser?.add(bytes);
     },
   });
-  // TargetFile types its own failures; an upstream failure reaches here as it was.
-  await pipeline(body, tap, new TargetFile(path, expected.mode & 0o777));
+  // TargetFile types its own failures; an upstream failure reaches here as it was. The entry is a
+  // streamx stream, which stream.pipeline cannot see close if it closed before the pipeline was made
+  // (the extractor destroyed between the entry and here): `stopped` settles the pipeline then, and
+  // destroys the TargetFile, which closes its descriptor.
+  await pipeline(body, tap, new TargetFile(path, expected.mode & 0o777), { signal: stopped });
   if (tap.bytes !== expected.size || tap.digest() !== expected.sha256) {
     throw new IntegrityError(`${header.name} restored from ${where} does not match the manifest (size ${tap.bytes}, expected ${expected.size}, or its sha256)`, {
       hint: 'the backup is damaged; use another backup',
@@ -112,12 +117,20 @@ export async function extractPartition(stored: Readable, partition: ManifestPart
     gate.destroy(err);
   });
   stored.pipe(gate);
+  // Aborted when the extractor closes without having finished (a failure anywhere destroys it), so
+  // that every entry's write pipeline settles, whenever it was made.
+  const stop = new AbortController();
+  let finished = false;
+  extract.once('finish', () => (finished = true));
+  extract.once('close', () => {
+    if (!finished) stop.abort(new Error(`extraction of ${where} stopped`));
+  });
   const entries = (async () => {
-    for await (const entry of extract) await writeEntry(entry.header, entry as unknown as Readable, ctx, where).catch((err: unknown) => collision(err, entry.header.name, where));
+    for await (const entry of extract) await writeEntry(entry.header, entry as unknown as Readable, ctx, where, stop.signal).catch((err: unknown) => collision(err, entry.header.name, where));
   })();
   const piped = pipeline(gate, tap, decompressionStream(method), extract as unknown as NodeJS.WritableStream);
   // Both settle: a failed write ends the loop, which destroys the extractor and so the pipeline; a
-  // failed read or decode destroys the extractor, which ends the loop.
+  // failed read or decode destroys the extractor, which ends the loop and aborts the entry's write.
   const [streamed, written] = await Promise.allSettled([piped, entries]);
   if (streamed.status === 'rejected' || written.status === 'rejected') {
     stored.unpipe(gate);

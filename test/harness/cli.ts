@@ -14,6 +14,8 @@ export interface CliOptions {
   env?: Record<string, string | undefined>;
   asUser?: string;
   cwd?: string;
+  /** kill the run after this long (default 60 s); a killed run reports exit -1 */
+  timeoutMs?: number;
 }
 
 export async function runPgward(args: string[], options: CliOptions = {}): Promise<CliResult> {
@@ -26,7 +28,7 @@ export async function runPgward(args: string[], options: CliOptions = {}): Promi
     extendEnv: false,
     cwd: options.cwd ?? '/',
     ...(user ? { uid: user.uid, gid: user.gid } : {}),
-    timeout: 60_000,
+    timeout: options.timeoutMs ?? 60_000,
   });
   // Exit 70 means a bug in pgward, whatever the test expected: no test may pass with one.
   if (result.exitCode === 70) throw new Error(`pgward ${args.join(' ')} exited 70 (a bug):\n${result.stderr}`);
