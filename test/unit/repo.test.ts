@@ -16,8 +16,13 @@ describe('layout', () => {
 });
 
 describe('stamp', () => {
-  test('the stamping cluster passes', () => {
-    expect(() => checkStamp(newStamp(A), A, 's3://b/p')).not.toThrow();
+  test('a stamp binds the system identifier and major: the stamping cluster passes, even moved, and only it', () => {
+    const stamp = newStamp(A, new Date('2026-11-22T00:00:00Z'));
+    expect(stamp).toMatchObject({ systemIdentifier: A.systemIdentifier, pgMajor: '15', dataDirectory: A.dataDirectory, createdAt: '2026-11-22T00:00:00.000Z', history: [] });
+    expect(checkStamp(stamp, A, 's3://b/p')).toBeUndefined();
+    // A data directory moved on the same host keeps its repository (the location check is separate).
+    expect(checkStamp(stamp, { ...A, dataDirectory: '/srv/pg/15' }, 's3://b/p')).toBeUndefined();
+    expect(() => checkStamp(stamp, { ...A, pgMajor: '16' }, 's3://b/p')).toThrow(RepoIdentityError);
   });
 
   test('another cluster is refused, naming both identities', () => {
