@@ -1,7 +1,7 @@
 // What every fault probe shares: a seed (PGWARD_FAULT_SEED replays a run, otherwise one is drawn and
 // printed), bounded runs of bin/pgward that count exit 70 instead of throwing, the repository read
 // directly from s3rver (never through the proxy), and the one summary line each probe prints.
-import { chmodSync, chownSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -134,4 +134,17 @@ export async function verifySegments(dataDirectory: string, segments: string[], 
     else verdicts[segment] = readFileSync(target).equals(readFileSync(join(dataDirectory, 'pg_wal', segment))) ? 'exact' : 'different';
   }
   return verdicts;
+}
+
+/** The pgward output PostgreSQL logged before each archive/restore command that exited 70, for the report. */
+export function exit70InServerLog(logFile: string): string[] {
+  if (!existsSync(logFile)) return [];
+  const lines = readFileSync(logFile, 'utf8').split('\n');
+  const found: string[] = [];
+  lines.forEach((line, i) => {
+    if (!/exit code 70\b/.test(line)) return;
+    const context = lines.slice(Math.max(0, i - 6), i).filter((l) => /pgward|ERROR|HINT|Error|at /.test(l));
+    found.push([...context, line].join('\n'));
+  });
+  return found;
 }

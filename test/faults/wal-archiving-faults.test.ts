@@ -51,9 +51,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await daemon?.stop();
-  await cluster?.destroy();
-  await proxy?.close();
-  await s3?.stop();
+  try {
+    await cluster?.destroy();
+  } finally {
+    await proxy?.close();
+    await s3?.stop();
+  }
 });
 
 async function loadUnderFaults(): Promise<void> {
