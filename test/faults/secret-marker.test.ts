@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { chmodSync, readdirSync, readFileSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { archiveSettings, switchWal, waitArchived, writePgwardConfig } from '../harness/archiving.js';
-import { startDaemon } from '../harness/daemon.js';
+import { startDaemon, type TestDaemon } from '../harness/daemon.js';
 import { clusterFromDataDirectory, createCluster, postgresOwnedDir, type TestCluster } from '../harness/postgres.js';
 import { startS3FaultProxy, type S3FaultProxy } from '../harness/s3-fault-proxy.js';
 import { startS3rver, type TestS3Server } from '../harness/s3rver.js';
@@ -20,6 +20,7 @@ let s3: TestS3Server;
 let proxy: S3FaultProxy;
 let cluster: TestCluster;
 let restored: TestCluster | undefined;
+let daemon: TestDaemon | undefined;
 let configFile: string;
 let env: Record<string, string>;
 const outputs: Array<{ what: string; text: string }> = [];
@@ -36,6 +37,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  await daemon?.stop();
   await restored?.destroy();
   try {
     await cluster?.destroy();
@@ -74,7 +76,7 @@ test('the marker secret appears in no output, log, written file or repository ob
   const dir = postgresOwnedDir('sec-sock-');
   chmodSync(dir, 0o755);
   const socket = join(dir, 'd.sock');
-  const daemon = await startDaemon(cluster.dataDirectory, configFile, socket);
+  daemon = await startDaemon(cluster.dataDirectory, configFile, socket);
   await cluster.query(`ALTER SYSTEM SET archive_command = '${archiveSettings(writePgwardConfig({ ...env, PGWARD_DAEMON_SOCKET: socket })).archive_command!.replace(/'/g, "''")}'`);
   await cluster.query('SELECT pg_reload_conf()');
   await waitArchived(cluster, await switchWal(cluster));
@@ -91,7 +93,9 @@ test('the marker secret appears in no output, log, written file or repository ob
   await run('delete (dry run)', ['delete', 'retain', '5']);
 
   const target = join(postgresOwnedDir('sec-restore-'), 'data');
-  expect((await run('backup-fetch', ['backup-fetch', target, 'LATEST'])).exitCode).toBe(0);
+  // restore_command carries no credential from the environment (it would land in
+  // postgresql.auto.conf): the restored server reads them from the DBA's config file.
+  expect((await run('backup-fetch', ['backup-fetch', target, 'LATEST', '--config', configFile])).exitCode).toBe(0);
   restored = await clusterFromDataDirectory('15', target);
   await restored.start();
   await restored.waitPromoted();
@@ -107,6 +111,7 @@ test('the marker secret appears in no output, log, written file or repository ob
   await run('an endpoint with the secret in its URL', ['backup-list'], { PGWARD_S3_ENDPOINT: `http://user:${MARKERS[0]}@${host}` });
   await daemon.stop();
   outputs.push({ what: 'daemon log', text: daemon.output() });
+  daemon = undefined;
 
   const leaks = outputs.filter((o) => MARKERS.some((m) => o.text.includes(m))).map((o) => o.what);
   const s3Directory = (s3 as unknown as { directory: string }).directory;
