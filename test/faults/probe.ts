@@ -31,8 +31,8 @@ export interface Figures {
 }
 
 /** Prints the probe's one summary line to stderr and returns it (assert messages quote it with the seed). */
-export function summary(probe: string, seed: number, figures: Figures): string {
-  const line = `fault probe ${probe}: ${Object.entries(figures).map(([name, value]) => `${name} ${value}`).join(', ')} (seed ${seed})`;
+export function summary(probe: string, seed: number | undefined, figures: Figures): string {
+  const line = `fault probe ${probe}: ${Object.entries(figures).map(([name, value]) => `${name} ${value}`).join(', ')}${seed === undefined ? '' : ` (seed ${seed})`}`;
   process.stderr.write(`${line}\n`);
   return line;
 }

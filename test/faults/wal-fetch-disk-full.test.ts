@@ -66,6 +66,6 @@ test('wal-fetch into a full tmpfs: exit 10 naming the destination, nothing left'
     if (run.exitCode === 70) exit70++;
     if (run.exitCode !== 10 || !error.includes(destination) || !/ENOSPC/.test(error) || left.length > 0 || !/^HINT: /m.test(run.stderr)) wrong++;
   }
-  const line = summary('wal-fetch disk full', 0, { trials: cases.length, 'faults injected': cases.length, 'wrong exit or message': wrong, 'exit 70:': exit70 });
+  const line = summary('wal-fetch disk full', undefined, { trials: cases.length, 'faults injected': cases.length, 'wrong exit or message': wrong, 'exit 70:': exit70 });
   expect({ line, outcomes, wrong }).toEqual({ line, outcomes, wrong: 0 });
 });
