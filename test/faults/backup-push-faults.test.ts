@@ -1,7 +1,8 @@
 // backup-push while the proxy disturbs one S3 request in five (errors, SlowDown, dropped connections,
-// delays), trial after trial, with pgbench changing the data in between. Every attempt must either fail with a non-zero, non-70 status and leave no new
-// backup that lists as complete, or succeed with a backup that restores (backup-fetch, then recovery
-// through wal-fetch) to exactly the data it was taken from.
+// delays), trial after trial, with pgbench changing the data in between. Every attempt must either
+// fail with a non-zero, non-70 status and leave no new backup that lists as complete, or succeed with
+// a backup that restores (backup-fetch, then recovery through wal-fetch) to exactly the data it was
+// taken from.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { listBackupsJson } from '../harness/cli.js';
 import { createScenario, type Scenario } from '../harness/backup-scenario.js';
