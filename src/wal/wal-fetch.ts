@@ -47,7 +47,10 @@ export async function fetchWalFile(ctx: WalFetchContext, fileName: string, desti
   if (!file) {
     throw new UsageError(`${JSON.stringify(fileName)} is not a WAL file name`, { hint: 'restore_command must pass %f and %p' });
   }
-  const candidate = (await findArchivedWal(ctx.storage, fileName))[0];
+  // A listing is one answer from the store, and one damaged in transit can hide the segment while
+  // still parsing. "Not in the archive" ends archive recovery at this point, so it is said only when
+  // a second listing agrees; PostgreSQL's routine asks for files that do not exist cost one more LIST.
+  const candidate = (await findArchivedWal(ctx.storage, fileName))[0] ?? (await findArchivedWal(ctx.storage, fileName))[0];
   if (!candidate) throw new WalNotInArchiveError(`${fileName} is not in the archive ${ctx.storage.location}`);
   const where = `${ctx.storage.location}/${candidate.key}`;
   const info = await ctx.storage.head(candidate.key);

@@ -49,9 +49,8 @@ test(`backup-push under a 20% fault rate, ${TRIALS} trials: each fails leaving n
     const expected = await scenario.checksums(scenario.cluster);
     const before = new Set((await listBackupsJson(directConfig, true)).filter((b) => b.complete).map((b) => b.name));
     const injectedBefore = proxy.injected().length;
-    // The ordinary faults only: a reset inside a response body makes today's backup-push exit 70
-    // ("unexpected error: aborted", seed 232795737), the storage branch's retry work (issue 9).
-    proxy.addRule({ rate: 0.2, fault: ORDINARY_FAULTS });
+    // The ordinary faults, and answers cut short or reset inside their bodies.
+    proxy.addRule({ rate: 0.2, fault: [...ORDINARY_FAULTS, { kind: 'truncate' }, { kind: 'reset-response' }] });
     const run = await runBounded(['backup-push', scenario.cluster.dataDirectory, '--config', scenario.configFile, '--fast-checkpoint'], BACKUP_BOUND_MS, { PGUSER: 'postgres' });
     proxy.clearRules();
     figures.trials++;
