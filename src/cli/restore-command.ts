@@ -1,6 +1,6 @@
 // The restore_command a restored server runs: this same pgward's wal-fetch with the same repository
 // settings (non-secret ones on the command line; credentials only through --config/--envdir files,
-// never into postgresql.auto.conf). The same construction as backup-fetch's.
+// never into postgresql.auto.conf). backup-fetch and backup-verify both write it.
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Settings } from '../config/settings.js';

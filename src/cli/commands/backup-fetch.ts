@@ -2,16 +2,16 @@
 // restored server calls this same pgward with the same repository settings (non-secret ones on the
 // command line; credentials only through --config/--envdir files, never into postgresql.auto.conf).
 // A recovery target is parsed before the repository is opened, so a bad one writes nothing.
-import { realpathSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fetchBackup } from '../../backup/backup-fetch.js';
 import { findBackupFor } from '../../backup/catalog.js';
 import { resolveTarget, type ResolvedTarget } from '../../backup/recovery-target.js';
 import { UsageError } from '../../errors/errors.js';
-import type { Settings } from '../../config/settings.js';
 import type { CommandContext } from '../context.js';
 import { printJson } from '../output.js';
 import { withStorage } from '../repository.js';
+import { walFetchCommand } from '../restore-command.js';
 
 interface FetchArgs {
   target?: string;
@@ -28,20 +28,6 @@ interface FetchArgs {
   config?: string;
 }
 
-const shellQuote = (value: string): string => `'${value.replace(/'/g, "'\\''")}'`;
-
-function defaultRestoreCommand(args: FetchArgs, settings: Settings): string {
-  const parts = [process.execPath, realpathSync(process.argv[1]!)].map(shellQuote);
-  parts.push('wal-fetch');
-  if (args.config) parts.push('--config', shellQuote(resolve(args.config)));
-  if (args.envdir) parts.push('--envdir', shellQuote(resolve(args.envdir)));
-  const repo = settings.get('repo');
-  if (repo && !repo.source.startsWith('config file') && !repo.source.startsWith('envdir')) parts.push('--repo', shellQuote(repo.value));
-  const endpoint = settings.get('s3Endpoint');
-  if (endpoint && !endpoint.source.startsWith('config file') && !endpoint.source.startsWith('envdir')) parts.push('--s3-endpoint', shellQuote(endpoint.value));
-  parts.push('%f', '%p');
-  return parts.join(' ');
-}
 
 function ownerFor(name: string | undefined): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
@@ -95,7 +81,7 @@ export const backupFetchCommand = {
         sentinel,
         target,
         tablespaceRemap: tablespaceRemap(args['tablespace-map']),
-        restoreCommand: args['restore-command'] ?? defaultRestoreCommand(args, ctx.settings),
+        restoreCommand: args['restore-command'] ?? walFetchCommand(args, ctx.settings),
         recoveryTarget: { ...(recoveryTarget.kind === 'none' ? {} : { [recoveryTarget.kind]: recoveryTarget.text }), action: action as 'promote' | undefined },
         keepArchiving: args.archive === true,
         owner: ownerFor(args.owner),
