@@ -2,7 +2,7 @@
 // (fs-durable.ts). Object bytes are stored as they are, so a WAL object can be read with `lz4 -d`.
 // User metadata lives in a hidden sidecar `.<name>.meta.json`; dot-files are never listed as objects.
 import { link, readdir, readFile, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
+import { createReadStream, type Dirent } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ensureDir, fsyncPath, targetOfTempName, writeDurableTemp, type Owner } from './fs-durable.js';
@@ -163,19 +163,23 @@ export class FsStorage implements Storage {
     }
   }
 
+  /** A folder's entries for the walks below; a folder that does not exist holds nothing. */
+  private async readFolder(relDir: string): Promise<Dirent[]> {
+    try {
+      return await readdir(join(this.root, relDir), { withFileTypes: true });
+    } catch (err) {
+      if (isMissing(err)) return [];
+      throw this.fail('list', relDir || '.', err);
+    }
+  }
+
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
     const found: ObjectInfo[] = [];
     // Only the folders that can hold matching keys are walked.
     const slash = prefix.lastIndexOf('/');
     const startDir = slash >= 0 ? prefix.slice(0, slash) : '';
     const walk = async (relDir: string): Promise<void> => {
-      let entries;
-      try {
-        entries = await readdir(join(this.root, relDir), { withFileTypes: true });
-      } catch (err) {
-        if (isMissing(err)) return;
-        throw this.fail('list', relDir || '.', err);
-      }
+      const entries = await this.readFolder(relDir);
       for (const entry of entries) {
         if (entry.name.startsWith('.')) continue;
         const key = relDir ? `${relDir}/${entry.name}` : entry.name;
@@ -221,13 +225,7 @@ export class FsStorage implements Storage {
   async listIncomplete(): Promise<IncompleteWrite[]> {
     const found: IncompleteWrite[] = [];
     const walk = async (relDir: string): Promise<void> => {
-      let entries;
-      try {
-        entries = await readdir(join(this.root, relDir), { withFileTypes: true });
-      } catch (err) {
-        if (isMissing(err)) return;
-        throw this.fail('list', relDir || '.', err);
-      }
+      const entries = await this.readFolder(relDir);
       for (const entry of entries) {
         const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
         if (entry.isDirectory() && !entry.name.startsWith('.')) await walk(rel);
