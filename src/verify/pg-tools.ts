@@ -13,8 +13,9 @@ const findings = (output: string): string =>
     .slice(0, 3)
     .join(' | ');
 
-export async function runAmcheck(bin: PgBinaries, host: string, port: number, role: string, owner: Owner | undefined, deadline: number): Promise<string> {
-  const result = await execa(bin.path('pg_amcheck'), ['--all', '--install-missing', '--heapallindexed', '-h', host, '-p', String(port), '-U', role], {
+/** A tool of the copy's major, as the copy's owner, within the verification's deadline. */
+async function runTool(bin: PgBinaries, tool: string, args: string[], owner: Owner | undefined, deadline: number) {
+  const result = await execa(bin.path(tool), args, {
     reject: false,
     all: true,
     timeout: Math.max(1000, deadline - Date.now()),
@@ -22,6 +23,17 @@ export async function runAmcheck(bin: PgBinaries, host: string, port: number, ro
     env: { LANG: 'C', PATH: process.env.PATH ?? '/usr/bin:/bin' },
     extendEnv: false,
   });
+  // Running out of time is not a finding about the backup: say which it was.
+  if (result.timedOut) {
+    throw new VerificationFailedError(`${tool} did not finish before the verification's --timeout`, {
+      hint: 'give backup-verify a longer --timeout (a large cluster takes longer to check), or skip amcheck with --no-amcheck',
+    });
+  }
+  return result;
+}
+
+export async function runAmcheck(bin: PgBinaries, host: string, port: number, role: string, owner: Owner | undefined, deadline: number): Promise<string> {
+  const result = await runTool(bin, 'pg_amcheck', ['--all', '--install-missing', '--heapallindexed', '-h', host, '-p', String(port), '-U', role], owner, deadline);
   if (result.exitCode !== 0) {
     throw new VerificationFailedError(`pg_amcheck found corruption: ${findings(result.all ?? '') || `exit ${result.exitCode}`}`, {
       hint: 'the backup holds corrupt relations (or the source does): check the source with pg_amcheck and take a new backup',
@@ -31,14 +43,7 @@ export async function runAmcheck(bin: PgBinaries, host: string, port: number, ro
 }
 
 export async function runChecksums(bin: PgBinaries, dataDirectory: string, owner: Owner | undefined, deadline: number): Promise<string> {
-  const result = await execa(bin.path('pg_checksums'), ['--check', '-D', dataDirectory], {
-    reject: false,
-    all: true,
-    timeout: Math.max(1000, deadline - Date.now()),
-    ...(owner ? { uid: owner.uid, gid: owner.gid } : {}),
-    env: { LANG: 'C', PATH: process.env.PATH ?? '/usr/bin:/bin' },
-    extendEnv: false,
-  });
+  const result = await runTool(bin, 'pg_checksums', ['--check', '-D', dataDirectory], owner, deadline);
   if (result.exitCode !== 0) {
     const bad = (result.all ?? '').split('\n').filter((l) => /checksum verification failed|invalid/i.test(l));
     throw new VerificationFailedError(`pg_checksums found bad pages: ${findings(bad.join('\n') || result.all || '') || `exit ${result.exitCode}`}`, {
