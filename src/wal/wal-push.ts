@@ -96,6 +96,10 @@ async function compareWithArchived(ctx: WalPushContext, fileName: string, data: 
   if (archived.state === 'gone' || repairs === 0) {
     throw new StorageError(`${ctx.storage.location}/${key} changed while wal-push was checking it`, { hint: 'another writer is archiving this file at the same time; PostgreSQL will retry' });
   }
+  // A damaged read may be the network's doing, not the store's: a copy is replaced only when a second
+  // read of the same version (same ETag) agrees, so a valid copy is never overwritten on one read.
+  const again = await inspectArchived(ctx.storage, key, method);
+  if (again.state !== 'damaged' || again.etag !== archived.etag) return compareWithArchived(ctx, fileName, data, rawSha, key, method, 0);
   return repairDamaged(ctx, fileName, data, rawSha, key, method, archived, repairs);
 }
 
