@@ -3,7 +3,8 @@
 // backup's timeline and takes the last one it finds (findNewestTimeLine), whether or not that
 // timeline is the one production went on with.
 import { decompressBuffer } from '../codec/buffer-codec.js';
-import { methodOfExtension } from '../codec/compression.js';
+import { methodOfExtension, type ReadMethod } from '../codec/compression.js';
+import { IntegrityError } from '../errors/errors.js';
 import { parseWalKey } from '../repo/layout.js';
 import { getBuffer, type Storage } from '../storage/storage.js';
 import { describeFork, findTimelineForks, type TimelineFork } from './timeline-forks.js';
@@ -17,16 +18,27 @@ export interface TimelinePrediction {
   warning?: string;
 }
 
+/** One archived .history object, parsed; absent is undefined, damaged is an IntegrityError naming it. */
+export async function readArchivedHistory(storage: Storage, key: string, method: ReadMethod): Promise<TimelineSwitch[] | undefined> {
+  const where = `${storage.location}/${key}`;
+  const body = await getBuffer(storage, key);
+  if (!body) return undefined;
+  const text = (await decompressBuffer(body, method, where)).toString('utf8');
+  try {
+    return parseTimelineHistory(text);
+  } catch (err) {
+    throw new IntegrityError(`${where} is not a timeline history file`, { hint: 'the archived history is damaged; recovery to a target cannot be planned with it', cause: err });
+  }
+}
+
 /** Every archived .history file, parsed, by timeline. */
 export async function readArchivedHistories(storage: Storage, listing: WalListing): Promise<Map<number, TimelineSwitch[]>> {
   const histories = new Map<number, TimelineSwitch[]>();
   for (const [fileName, key] of listing.keys) {
     const match = /^([0-9A-F]{8})\.history$/.exec(fileName);
     if (!match) continue;
-    const body = await getBuffer(storage, key);
-    if (!body) continue;
-    const text = await decompressBuffer(body, methodOfExtension(parseWalKey(key)!.extension) ?? 'none', `${storage.location}/${key}`);
-    histories.set(parseInt(match[1]!, 16), parseTimelineHistory(text.toString('utf8')));
+    const switches = await readArchivedHistory(storage, key, methodOfExtension(parseWalKey(key)!.extension) ?? 'none');
+    if (switches) histories.set(parseInt(match[1]!, 16), switches);
   }
   return histories;
 }
