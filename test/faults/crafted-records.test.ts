@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { archiveSettings, writePgwardConfig } from '../harness/archiving.js';
+import { archiveSettings, pushBackup, writePgwardConfig } from '../harness/archiving.js';
 import { runPgward } from '../harness/cli.js';
 import { cloneBackup, snapshot } from '../harness/crafted-backup.js';
 import { expectCleanError } from '../harness/expect-error.js';
@@ -23,9 +23,7 @@ beforeAll(async () => {
   repo = join(postgresOwnedDir('crafted-records-'), 'repo');
   configFile = writePgwardConfig({ PGWARD_REPO: `file://${repo}`, PGWARD_BACKUP_WAL_TIMEOUT: '60' });
   source = await createCluster({ version: '15', extraConfig: archiveSettings(configFile) });
-  const result = await runPgward(['backup-push', source.dataDirectory, '--config', configFile, '--fast-checkpoint', '--json'], { env: { PGUSER: 'postgres' } });
-  if (result.exitCode !== 0) throw new Error(`backup-push failed (${result.exitCode}): ${result.stderr}`);
-  base = String((JSON.parse(result.stdout) as { name: string }).name);
+  base = await pushBackup(source, configFile);
 }, 120_000);
 
 afterAll(async () => {

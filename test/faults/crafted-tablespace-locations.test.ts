@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { archiveSettings, writePgwardConfig } from '../harness/archiving.js';
+import { archiveSettings, pushBackup, writePgwardConfig } from '../harness/archiving.js';
 import { runPgward } from '../harness/cli.js';
 import { cloneBackup, readJson, snapshot } from '../harness/crafted-backup.js';
 import { expectCleanError } from '../harness/expect-error.js';
@@ -29,9 +29,7 @@ beforeAll(async () => {
   recorded = postgresOwnedDir('ts-');
   await source.query(`CREATE TABLESPACE crafted LOCATION '${recorded}'`);
   await source.query('CREATE TABLE in_ts TABLESPACE crafted AS SELECT g FROM generate_series(1, 1000) g');
-  const result = await runPgward(['backup-push', source.dataDirectory, '--config', configFile, '--fast-checkpoint', '--json'], { env: { PGUSER: 'postgres' } });
-  if (result.exitCode !== 0) throw new Error(`backup-push failed (${result.exitCode}): ${result.stderr}`);
-  base = String((JSON.parse(result.stdout) as { name: string }).name);
+  base = await pushBackup(source, configFile);
   oid = readJson<BackupManifest>(repo, backupObjectKey(base, 'manifest.json')).tablespaces[0]!.oid;
 }, 120_000);
 

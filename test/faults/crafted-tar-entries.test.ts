@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { archiveSettings, writePgwardConfig } from '../harness/archiving.js';
+import { archiveSettings, pushBackup, writePgwardConfig } from '../harness/archiving.js';
 import { runPgward } from '../harness/cli.js';
 import { craftBackup, snapshot, type TarEntry } from '../harness/crafted-backup.js';
 import { expectCleanError } from '../harness/expect-error.js';
@@ -24,9 +24,7 @@ beforeAll(async () => {
   repo = join(postgresOwnedDir('crafted-tar-'), 'repo');
   configFile = writePgwardConfig({ PGWARD_REPO: `file://${repo}`, PGWARD_BACKUP_WAL_TIMEOUT: '60' });
   source = await createCluster({ version: '15', extraConfig: archiveSettings(configFile) });
-  const result = await runPgward(['backup-push', source.dataDirectory, '--config', configFile, '--fast-checkpoint', '--json'], { env: { PGUSER: 'postgres' } });
-  if (result.exitCode !== 0) throw new Error(`backup-push failed (${result.exitCode}): ${result.stderr}`);
-  base = String((JSON.parse(result.stdout) as { name: string }).name);
+  base = await pushBackup(source, configFile);
 }, 120_000);
 
 afterAll(async () => {

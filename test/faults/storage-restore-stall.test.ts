@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { archiveSettings, writePgwardConfig } from '../harness/archiving.js';
+import { archiveSettings, pushBackup, writePgwardConfig } from '../harness/archiving.js';
 import { runPgward } from '../harness/cli.js';
 import { expectCleanError } from '../harness/expect-error.js';
 import { createCluster, postgresOwnedDir, type TestCluster } from '../harness/postgres.js';
@@ -25,9 +25,7 @@ beforeAll(async () => {
   proxy = await startS3FaultProxy(s3.endpoint, { seed: 11 });
   config = writePgwardConfig({ ...proxy.env(s3.env('rstall', 'p')), PGWARD_STORAGE_TIMEOUT: String(TIMEOUT_S), PGWARD_STORAGE_RETRIES: '1', PGWARD_BACKUP_WAL_TIMEOUT: '60' });
   cluster = await createCluster({ version: '15', extraConfig: archiveSettings(config) });
-  const pushed = await runPgward(['backup-push', cluster.dataDirectory, '--config', config, '--fast-checkpoint', '--json'], { env: { PGUSER: 'postgres' } });
-  if (pushed.exitCode !== 0) throw new Error(`backup-push failed (${pushed.exitCode}): ${pushed.stderr}`);
-  backup = String((JSON.parse(pushed.stdout) as { name: string }).name);
+  backup = await pushBackup(cluster, config);
 }, 90_000);
 
 afterAll(async () => {

@@ -3,6 +3,7 @@
 import { chownSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { runPgward } from './cli.js';
 import { PG_BIN_DIRS } from './paths.js';
 import { osUser } from './os-user.js';
 import { PGWARD_BIN } from './paths.js';
@@ -57,4 +58,11 @@ export async function baseBackupWithoutWal(cluster: TestCluster): Promise<string
   const conn = cluster.connection();
   await execa(join(PG_BIN_DIRS['15']!, 'pg_basebackup'), ['-h', conn.host, '-p', String(conn.port), '-U', 'postgres', '-D', target, '-X', 'none', '-c', 'fast'], { uid: user.uid, gid: user.gid });
   return target;
+}
+
+/** One `backup-push --fast-checkpoint` of `cluster` with the settings in `configFile`; its backup's name. */
+export async function pushBackup(cluster: TestCluster, configFile: string, extra: string[] = []): Promise<string> {
+  const result = await runPgward(['backup-push', cluster.dataDirectory, '--config', configFile, '--fast-checkpoint', '--json', ...extra], { env: { PGUSER: 'postgres' } });
+  if (result.exitCode !== 0) throw new Error(`backup-push failed (${result.exitCode}): ${result.stderr}`);
+  return String((JSON.parse(result.stdout) as { name: string }).name);
 }

@@ -1,6 +1,7 @@
 // An S3 server the harness does not spawn per test (the run's RGW, see rgw-server.ts): tests talk to
 // it like to s3rver, but its buckets are shared by the whole run, so tests name them uniquely.
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { createTestBucket, testS3Client, type S3Credentials } from './s3-client.js';
 import { RGW_ACCESS_KEY as ACCESS_KEY, RGW_ENDPOINT_ENV, RGW_SECRET_KEY as SECRET_KEY } from './rgw-server.js';
 
 /** The RGW of this run, for tests; undefined when the run did not start one. */
@@ -24,23 +25,15 @@ export class ExternalS3 {
     };
   }
 
-  client(): S3Client {
-    return new S3Client({
-      region: 'us-east-1',
-      endpoint: this.endpoint,
-      forcePathStyle: true,
-      credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+  private get credentials(): S3Credentials {
+    return { endpoint: this.endpoint, accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY };
   }
 
-  async createBucket(name: string): Promise<void> {
-    const client = this.client();
-    try {
-      await client.send(new CreateBucketCommand({ Bucket: name }));
-    } finally {
-      client.destroy();
-    }
+  client(): S3Client {
+    return testS3Client(this.credentials);
+  }
+
+  createBucket(name: string): Promise<void> {
+    return createTestBucket(this.credentials, name);
   }
 }

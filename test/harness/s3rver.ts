@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { createTestBucket, testS3Client, type S3Credentials } from './s3-client.js';
 import { TEST_ROOT } from './paths.js';
 
 export class TestS3Server {
@@ -44,24 +45,16 @@ export class TestS3Server {
     };
   }
 
-  client(): S3Client {
-    return new S3Client({
-      region: 'us-east-1',
-      endpoint: this.endpoint,
-      forcePathStyle: true,
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+  private get credentials(): S3Credentials {
+    return { endpoint: this.endpoint, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
   }
 
-  async createBucket(name: string): Promise<void> {
-    const client = this.client();
-    try {
-      await client.send(new CreateBucketCommand({ Bucket: name }));
-    } finally {
-      client.destroy();
-    }
+  client(): S3Client {
+    return testS3Client(this.credentials);
+  }
+
+  createBucket(name: string): Promise<void> {
+    return createTestBucket(this.credentials, name);
   }
 
   async stop(): Promise<void> {

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { archiveSettings, writePgwardConfig } from '../harness/archiving.js';
+import { archiveSettings, pushBackup, writePgwardConfig } from '../harness/archiving.js';
 import { runPgward, stderrJson, type CliResult } from '../harness/cli.js';
 import { clusterFromDataDirectory, createCluster, postgresOwnedDir, type TestCluster } from '../harness/postgres.js';
 
@@ -14,11 +14,7 @@ let repo: string;
 let configFile: string;
 const copies: TestCluster[] = [];
 
-async function push(): Promise<string> {
-  const result = await runPgward(['backup-push', source.dataDirectory, '--config', configFile, '--fast-checkpoint', '--json'], { env: { PGUSER: 'postgres' } });
-  if (result.exitCode !== 0) throw new Error(`backup-push failed (${result.exitCode}): ${result.stderr}`);
-  return String((JSON.parse(result.stdout) as { name: string }).name);
-}
+const push = (): Promise<string> => pushBackup(source, configFile);
 
 async function fetch(backup: string, extra: string[] = []): Promise<{ target: string; result: CliResult }> {
   const target = join(postgresOwnedDir('copy-'), 'data');

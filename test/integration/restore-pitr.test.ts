@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { archiveSettings, switchWal, waitArchived, writePgwardConfig } from '../harness/archiving.js';
+import { archiveSettings, pushBackup, switchWal, waitArchived, writePgwardConfig } from '../harness/archiving.js';
 import { runPgward, stderrJson } from '../harness/cli.js';
 import { expectCleanError } from '../harness/expect-error.js';
 import { clusterFromDataDirectory, createCluster, postgresOwnedDir, type TestCluster } from '../harness/postgres.js';
@@ -17,11 +17,7 @@ let second: string;
 let between: string;
 const copies: TestCluster[] = [];
 
-async function push(): Promise<string> {
-  const result = await runPgward(['backup-push', source.dataDirectory, '--config', configFile, '--fast-checkpoint', '--json'], { env: { PGUSER: 'postgres' } });
-  if (result.exitCode !== 0) throw new Error(`backup-push failed (${result.exitCode}): ${result.stderr}`);
-  return String((JSON.parse(result.stdout) as { name: string }).name);
-}
+const push = (): Promise<string> => pushBackup(source, configFile);
 
 beforeAll(async () => {
   const repo = join(postgresOwnedDir('pitr-repo-'), 'repo');

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { archiveSettings, writePgwardConfig } from '../harness/archiving.js';
+import { archiveSettings, pushBackup, writePgwardConfig } from '../harness/archiving.js';
 import { runPgward, stderrJson } from '../harness/cli.js';
 import { expectCleanError } from '../harness/expect-error.js';
 import { osUser } from '../harness/os-user.js';
@@ -36,9 +36,7 @@ beforeAll(async () => {
   source = await createCluster({ version: '15', extraConfig: archiveSettings(configFile) });
   // Some 20 MB more than a fresh cluster, so that the restore cannot fit into 8 MB.
   await source.query('CREATE TABLE filler AS SELECT g, md5(g::text) AS m FROM generate_series(1, 200000) g');
-  const result = await runPgward(['backup-push', source.dataDirectory, '--config', configFile, '--fast-checkpoint', '--json'], { env: { PGUSER: 'postgres' } });
-  if (result.exitCode !== 0) throw new Error(`backup-push failed (${result.exitCode}): ${result.stderr}`);
-  backup = String((JSON.parse(result.stdout) as { name: string }).name);
+  backup = await pushBackup(source, configFile);
 }, 120_000);
 
 afterAll(async () => {
