@@ -3,14 +3,14 @@
 // the next run succeeds, every archived segment is byte-exact in the store, and nothing that lists as
 // a complete backup is left by a killed run.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { chmodSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { archiveSettings, switchWal, waitArchived, writePgwardConfig } from '../harness/archiving.js';
 import { listBackupsJson } from '../harness/cli.js';
-import { startDaemon } from '../harness/daemon.js';
+import { daemonSocketPath, startDaemon } from '../harness/daemon.js';
 import { PG_BIN_DIRS, PGWARD_BIN } from '../harness/paths.js';
-import { createCluster, postgresOwnedDir, type TestCluster } from '../harness/postgres.js';
+import { createCluster, type TestCluster } from '../harness/postgres.js';
 import { startS3FaultProxy, type S3FaultProxy } from '../harness/s3-fault-proxy.js';
 import { startS3rver, type TestS3Server } from '../harness/s3rver.js';
 import { listKeys, probeSeed, runBounded, summary, verifySegments } from './probe.js';
@@ -30,9 +30,7 @@ beforeAll(async () => {
   proxy = await startS3FaultProxy(s3.endpoint, { seed });
   const direct = s3.env('kills', 'pg15');
   directConfig = writePgwardConfig(direct);
-  const dir = postgresOwnedDir('kill-sock-');
-  chmodSync(dir, 0o755);
-  socket = join(dir, 'd.sock');
+  socket = daemonSocketPath('kill-sock-');
   const viaProxy = { ...proxy.env(direct), PGWARD_STORAGE_RETRIES: '3', PGWARD_PARTITION_SIZE_MB: '4', PGWARD_BACKUP_WAL_TIMEOUT: '60' };
   configFile = writePgwardConfig({ ...viaProxy, PGWARD_NO_DAEMON: 'true' });
   daemonConfig = writePgwardConfig({ ...viaProxy, PGWARD_DAEMON_SOCKET: socket });

@@ -4,11 +4,9 @@
 import { chmodSync, chownSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { PGWARD_BIN } from '../harness/paths.js';
 import { osUser } from '../harness/os-user.js';
 import { postgresOwnedDir } from '../harness/postgres.js';
-import type { TestS3Server } from '../harness/s3rver.js';
 import type { Fault } from '../harness/s3-fault-proxy.js';
 
 export function probeSeed(): number {
@@ -98,21 +96,7 @@ export function doneSegments(dataDirectory: string): string[] {
     .sort();
 }
 
-export async function listKeys(s3: TestS3Server, bucket: string, prefix: string): Promise<string[]> {
-  const client = s3.client();
-  const out: string[] = [];
-  try {
-    let token: string | undefined;
-    do {
-      const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-      out.push(...(page.Contents ?? []).map((c) => c.Key!));
-      token = page.NextContinuationToken;
-    } while (token);
-  } finally {
-    client.destroy();
-  }
-  return out.sort();
-}
+export { listKeys } from '../harness/s3-client.js';
 
 export type Verdict = 'exact' | 'different' | 'missing' | 'unreadable';
 

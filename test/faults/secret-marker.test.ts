@@ -5,10 +5,10 @@
 // no output, no log, no file written (the restored postgresql.auto.conf included) and no repository
 // object or its metadata on s3rver's disk holds the marker. Only the config file the DBA wrote keeps it.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { chmodSync, readdirSync, readFileSync, lstatSync } from 'node:fs';
+import { readdirSync, readFileSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { archiveSettings, switchWal, waitArchived, writePgwardConfig } from '../harness/archiving.js';
-import { startDaemon, type TestDaemon } from '../harness/daemon.js';
+import { daemonSocketPath, startDaemon, type TestDaemon } from '../harness/daemon.js';
 import { clusterFromDataDirectory, createCluster, postgresOwnedDir, type TestCluster } from '../harness/postgres.js';
 import { startS3FaultProxy, type S3FaultProxy } from '../harness/s3-fault-proxy.js';
 import { startS3rver, type TestS3Server } from '../harness/s3rver.js';
@@ -73,9 +73,7 @@ function filesWithMarker(root: string): string[] {
 
 test('the marker secret appears in no output, log, written file or repository object', async () => {
   await waitArchived(cluster, await switchWal(cluster));
-  const dir = postgresOwnedDir('sec-sock-');
-  chmodSync(dir, 0o755);
-  const socket = join(dir, 'd.sock');
+  const socket = daemonSocketPath('sec-sock-');
   daemon = await startDaemon(cluster.dataDirectory, configFile, socket);
   await cluster.query(`ALTER SYSTEM SET archive_command = '${archiveSettings(writePgwardConfig({ ...env, PGWARD_DAEMON_SOCKET: socket })).archive_command!.replace(/'/g, "''")}'`);
   await cluster.query('SELECT pg_reload_conf()');

@@ -11,7 +11,7 @@ import { archiveSettings, writePgwardConfig } from '../harness/archiving.js';
 import { listBackupsJson, runPgward } from '../harness/cli.js';
 import { expectCleanError } from '../harness/expect-error.js';
 import { createCluster, postgresOwnedDir, type TestCluster } from '../harness/postgres.js';
-import { startS3FaultProxy, type FaultRule, type S3FaultProxy } from '../harness/s3-fault-proxy.js';
+import { startS3FaultProxy, type S3FaultProxy } from '../harness/s3-fault-proxy.js';
 import { startS3rver, type TestS3Server } from '../harness/s3rver.js';
 
 let s3: TestS3Server;
@@ -43,19 +43,10 @@ afterAll(async () => {
 
 const backupPush = () => runPgward(['backup-push', cluster.dataDirectory, '--config', config, '--fast-checkpoint'], { env: { PGUSER: 'postgres' } });
 
-async function withRule<T>(rule: FaultRule, run: () => Promise<T>): Promise<T> {
-  proxy.clearRules();
-  proxy.addRule(rule);
-  try {
-    return await run();
-  } finally {
-    proxy.clearRules();
-  }
-}
 
 test('a byte flipped in every backup upload: exit 6 and nothing lists as complete', async () => {
   const before = (await listBackupsJson(config, true)).filter((b) => b.complete).length;
-  const result = await withRule({ operation: ['PutObject', 'UploadPart'], key: /basebackups_005\//, fault: { kind: 'flip-request' } }, backupPush);
+  const result = await proxy.withRule({ operation: ['PutObject', 'UploadPart'], key: /basebackups_005\//, fault: { kind: 'flip-request' } }, backupPush);
   expect(proxy.injected('flip-request').length).toBeGreaterThan(0);
   expectCleanError(result, 6, /S3 .* failed/);
   expect((await listBackupsJson(config, true)).filter((b) => b.complete).length).toBe(before);
@@ -63,7 +54,7 @@ test('a byte flipped in every backup upload: exit 6 and nothing lists as complet
 
 test('a byte flipped in a PUT and in a part: each is sent again: the backup completes and restores', async () => {
   const flipped = proxy.injected('flip-request').length;
-  const result = await withRule({ operation: ['PutObject', 'UploadPart'], key: /basebackups_005\//, nth: [1, 3], times: 2, fault: { kind: 'flip-request' } }, backupPush);
+  const result = await proxy.withRule({ operation: ['PutObject', 'UploadPart'], key: /basebackups_005\//, nth: [1, 3], times: 2, fault: { kind: 'flip-request' } }, backupPush);
   expect(proxy.injected('flip-request').length).toBe(flipped + 2);
   expect(result.exitCode).toBe(0);
   expect(proxy.seen('UploadPart').length).toBeGreaterThan(1);

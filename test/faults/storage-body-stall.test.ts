@@ -17,7 +17,7 @@ import { runPgward } from '../harness/cli.js';
 import { expectCleanError } from '../harness/expect-error.js';
 import { osUser } from '../harness/os-user.js';
 import { createCluster, postgresOwnedDir, type TestCluster } from '../harness/postgres.js';
-import { startS3FaultProxy, type FaultRule, type S3FaultProxy } from '../harness/s3-fault-proxy.js';
+import { startS3FaultProxy, type S3FaultProxy } from '../harness/s3-fault-proxy.js';
 import { startS3rver, type TestS3Server } from '../harness/s3rver.js';
 
 const BUCKET = 'stall';
@@ -44,15 +44,6 @@ afterAll(async () => {
   await s3?.stop();
 });
 
-async function withRule<T>(rule: FaultRule, run: () => Promise<T>): Promise<T> {
-  proxy.clearRules();
-  proxy.addRule(rule);
-  try {
-    return await run();
-  } finally {
-    proxy.clearRules();
-  }
-}
 
 async function timed<T>(run: () => Promise<T>): Promise<{ ms: number; error?: unknown; value?: T }> {
   const started = Date.now();
@@ -67,20 +58,20 @@ async function timed<T>(run: () => Promise<T>): Promise<{ ms: number; error?: un
 const readObject = async (key: string): Promise<Buffer> => readAll((await storage.get(key))!);
 
 test('a body that stalls after its headers rejects with StorageError within two windows', async () => {
-  const outcome = await withRule({ operation: 'GetObject', fault: { kind: 'stall-body', fraction: 0.5 } }, () => timed(() => readObject('small')));
+  const outcome = await proxy.withRule({ operation: 'GetObject', fault: { kind: 'stall-body', fraction: 0.5 } }, () => timed(() => readObject('small')));
   expect(outcome.error).toBeInstanceOf(StorageError);
   expect((outcome.error as StorageError).message).toMatch(/objects\/small/);
   expect(outcome.ms).toBeLessThan(2 * TIMEOUT_S * 1000 + 1500);
 }, 30_000);
 
 test('a body that trickles (500 bytes a second) rejects with StorageError within two windows', async () => {
-  const outcome = await withRule({ operation: 'GetObject', fault: { kind: 'trickle', bytes: 100, everyMs: 200 } }, () => timed(() => readObject('small')));
+  const outcome = await proxy.withRule({ operation: 'GetObject', fault: { kind: 'trickle', bytes: 100, everyMs: 200 } }, () => timed(() => readObject('small')));
   expect(outcome.error).toBeInstanceOf(StorageError);
   expect(outcome.ms).toBeLessThan(2 * TIMEOUT_S * 1000 + 1500);
 }, 30_000);
 
 test('a listing whose body stalls fails with StorageError after the SDK retries, not never', async () => {
-  const outcome = await withRule({ operation: 'ListObjectsV2', fault: { kind: 'stall-body', fraction: 0.5 } }, () =>
+  const outcome = await proxy.withRule({ operation: 'ListObjectsV2', fault: { kind: 'stall-body', fraction: 0.5 } }, () =>
     timed(async () => {
       for await (const _ of storage.list('')) void _;
     }),
@@ -97,7 +88,7 @@ test('a reader slower than the window is not a stalled store', async () => {
 }, 30_000);
 
 test('a body cut short of its Content-Length is a StorageError, not a short object', async () => {
-  const outcome = await withRule({ operation: 'GetObject', fault: { kind: 'reset-response', fraction: 0.5 } }, () => timed(() => readObject('small')));
+  const outcome = await proxy.withRule({ operation: 'GetObject', fault: { kind: 'reset-response', fraction: 0.5 } }, () => timed(() => readObject('small')));
   expect(outcome.error).toBeInstanceOf(StorageError);
 });
 
@@ -124,7 +115,7 @@ function describe_walFetch(): void {
 
   test('wal-fetch of a segment whose body stalls ends within its retry budget with a storage error', async () => {
     const dest = join(postgresOwnedDir('stall-fetch-'), segment);
-    const outcome = await withRule({ operation: 'GetObject', key: /wal_005\//, fault: { kind: 'stall-body', fraction: 0.3 } }, () =>
+    const outcome = await proxy.withRule({ operation: 'GetObject', key: /wal_005\//, fault: { kind: 'stall-body', fraction: 0.3 } }, () =>
       timed(() => runPgward(['wal-fetch', segment, dest, '--config', config], { cwd: cluster.dataDirectory, asUser: 'postgres' })),
     );
     // Not in recovery: the failure's own code (a standby retries it; archive recovery would get 126).

@@ -83,22 +83,12 @@ async function plant(key: string, body: Buffer, metadata: Record<string, string>
   }
 }
 
-/** Runs with one rule in place; the proxy is left clean for the next test whatever happens. */
-async function withRule<T>(rule: FaultRule, run: () => Promise<T>): Promise<T> {
-  proxy.clearRules();
-  proxy.addRule(rule);
-  try {
-    return await run();
-  } finally {
-    proxy.clearRules();
-  }
-}
 
 describe('uploaded bytes are checked by the store', () => {
   test('a byte flipped in the PUT body is never acknowledged; the next push repairs the damaged copy', async () => {
     const { prefix, config } = repository();
     const [segment] = segments as [string];
-    const failed = await withRule({ operation: 'PutObject', key: /wal_005\//, fault: { kind: 'flip-request' } }, () => walPush(config, segment));
+    const failed = await proxy.withRule({ operation: 'PutObject', key: /wal_005\//, fault: { kind: 'flip-request' } }, () => walPush(config, segment));
     expect(proxy.injected('flip-request').length).toBeGreaterThan(0);
     expect(failed.exitCode).not.toBe(0);
     expectCleanError(failed, 6, /differ|BadDigest|other bytes/);
@@ -171,7 +161,7 @@ describe('ordinary S3 faults never exit 70', () => {
     // The stamp exists first, so its reads are part of every push.
     expect((await walPush(config, segments[1]!)).exitCode).toBe(0);
     const before = proxy.injected().length;
-    const pushed = await withRule(rule, () => walPush(config, segments[0]!));
+    const pushed = await proxy.withRule(rule, () => walPush(config, segments[0]!));
     expect(proxy.injected().length - before).toBe(1);
     expect(pushed.exitCode).toBe(0);
     const fetched = await walFetch(config, segments[0]!);
@@ -187,7 +177,7 @@ describe('ordinary S3 faults never exit 70', () => {
   test.each(always)('%s: a storage error (6) with a hint', async (_name, rule) => {
     const { config } = repository();
     expect((await walPush(config, segments[1]!)).exitCode).toBe(0);
-    const pushed = await withRule(rule, () => walPush(config, segments[0]!));
+    const pushed = await proxy.withRule(rule, () => walPush(config, segments[0]!));
     expectCleanError(pushed, 6, /(S3 .*|reading s3:.*) failed/);
   }, 60_000);
 });

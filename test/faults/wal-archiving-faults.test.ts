@@ -5,12 +5,11 @@
 // is not. Each attempt of archive_command is recorded to count exit 70s and pushes past the bound.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { join } from 'node:path';
-import { chmodSync } from 'node:fs';
 import { execa } from 'execa';
 import { switchWal, waitArchived, writePgwardConfig } from '../harness/archiving.js';
-import { startDaemon, type TestDaemon } from '../harness/daemon.js';
+import { daemonSocketPath, startDaemon, type TestDaemon } from '../harness/daemon.js';
 import { PG_BIN_DIRS } from '../harness/paths.js';
-import { createCluster, postgresOwnedDir, type TestCluster } from '../harness/postgres.js';
+import { createCluster, type TestCluster } from '../harness/postgres.js';
 import { startS3FaultProxy, type S3FaultProxy } from '../harness/s3-fault-proxy.js';
 import { startS3rver, type TestS3Server } from '../harness/s3rver.js';
 import { doneSegments, ORDINARY_FAULTS, probeSeed, recordingArchiveCommand, summary, verifySegments } from './probe.js';
@@ -33,9 +32,7 @@ beforeAll(async () => {
   proxy = await startS3FaultProxy(s3.endpoint, { seed });
   const direct = s3.env('walfaults', 'pg15');
   directConfig = writePgwardConfig(direct);
-  const dir = postgresOwnedDir('wal-sock-');
-  chmodSync(dir, 0o755);
-  socket = join(dir, 'd.sock');
+  socket = daemonSocketPath('wal-sock-');
   const faulty = { ...proxy.env(direct), PGWARD_STORAGE_RETRIES: '3', PGWARD_STORAGE_TIMEOUT: '10' };
   standalone.config = writePgwardConfig({ ...faulty, PGWARD_NO_DAEMON: 'true' });
   viaDaemon.config = writePgwardConfig({ ...faulty, PGWARD_DAEMON_SOCKET: socket });

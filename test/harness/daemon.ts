@@ -1,9 +1,19 @@
 // Starts `pgward daemon` for a test cluster as the postgres user, on a socket under TEST_ROOT, and
 // waits until it answers a ping.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync } from 'node:fs';
+import { join } from 'node:path';
 import { callDaemon } from '../../src/daemon/client.js';
 import { osUser } from './os-user.js';
 import { PGWARD_BIN } from './paths.js';
+import { postgresOwnedDir } from './postgres.js';
+
+/** A socket path in a fresh folder the daemon (postgres) owns and every user may traverse. */
+export function daemonSocketPath(prefix: string): string {
+  const dir = postgresOwnedDir(prefix);
+  chmodSync(dir, 0o755);
+  return join(dir, 'd.sock');
+}
 
 export interface TestDaemon {
   child: ChildProcess;

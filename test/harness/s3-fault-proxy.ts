@@ -195,6 +195,17 @@ export class S3FaultProxy {
     this.rules = [];
   }
 
+  /** Runs with only `rule` in place; the proxy is left clean for the next test whatever happens. */
+  async withRule<T>(rule: FaultRule, run: () => Promise<T>): Promise<T> {
+    this.clearRules();
+    this.addRule(rule);
+    try {
+      return await run();
+    } finally {
+      this.clearRules();
+    }
+  }
+
   /** The recorded requests of these operations. */
   seen(...operations: S3Operation[]): RecordedRequest[] {
     return this.requests.filter((r) => operations.includes(r.operation));

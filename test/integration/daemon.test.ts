@@ -5,12 +5,13 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ListObjectsV2Command, GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { execa } from 'execa';
 import { archiveSettings, switchWal, waitArchived, writePgwardConfig } from '../harness/archiving.js';
-import { startDaemon, type TestDaemon } from '../harness/daemon.js';
+import { listKeys } from '../harness/s3-client.js';
+import { daemonSocketPath, startDaemon, type TestDaemon } from '../harness/daemon.js';
 import { PG_BIN_DIRS } from '../harness/paths.js';
 import { createCluster, postgresOwnedDir, type TestCluster } from '../harness/postgres.js';
 import { startS3rver, type TestS3Server } from '../harness/s3rver.js';
@@ -23,28 +24,12 @@ let configFile: string;
 let socket: string;
 let daemon: TestDaemon | undefined;
 
-async function keys(prefix: string): Promise<string[]> {
-  const client = s3.client();
-  const out: string[] = [];
-  try {
-    let token: string | undefined;
-    do {
-      const page = await client.send(new ListObjectsV2Command({ Bucket: 'daemon', Prefix: prefix, ContinuationToken: token }));
-      out.push(...(page.Contents ?? []).map((c) => c.Key!));
-      token = page.NextContinuationToken;
-    } while (token);
-  } finally {
-    client.destroy();
-  }
-  return out.sort();
-}
+const keys = (prefix: string): Promise<string[]> => listKeys(s3, 'daemon', prefix);
 
 beforeAll(async () => {
   s3 = await startS3rver();
   await s3.createBucket('daemon');
-  const dir = postgresOwnedDir('daemon-sock-');
-  chmodSync(dir, 0o755);
-  socket = join(dir, 'd.sock');
+  socket = daemonSocketPath('daemon-sock-');
   configFile = writePgwardConfig({ ...s3.env('daemon', 'pg15'), PGWARD_DAEMON_SOCKET: socket });
   cluster = await createCluster({ version: '15', extraConfig: archiveSettings(configFile) });
   daemon = await startDaemon(cluster.dataDirectory, configFile, socket);
