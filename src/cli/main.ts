@@ -87,6 +87,7 @@ const COMMANDS: CommandDefinition[] = [
     describe: 'prove a backup (a name, default LATEST) restores: checksums and WAL, then restore, start PostgreSQL, recover and check; records the result',
     load: async () => (await import('./commands/backup-verify.js')).backupVerifyCommand.handler,
     options: {
+      'all-unverified': { type: 'boolean', describe: 'verify, oldest first, every complete backup that has no verification record yet (a FAILED one keeps its verdict)' },
       'level': { type: 'string', describe: 'files (checksums and WAL, no server) or restore (default)' },
       'to-end': { type: 'boolean', describe: "replay every archived segment of the backup's timeline, not only to consistency" },
       'check-sql': { type: 'string', describe: 'file of SQL statements (ending with ;) that must each return true on the restored copy' },

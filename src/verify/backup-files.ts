@@ -52,13 +52,17 @@ async function checkPartition(storage: Storage, partition: ManifestPartition, me
   if (piped.status === 'rejected' || checked.status === 'rejected') {
     stored.destroy();
     extract.destroy();
-    if (readFailure !== undefined) {
-      if (readFailure instanceof PgwardError) throw readFailure;
+    const reason = checked.status === 'rejected' ? checked.reason : (piped as PromiseRejectedResult).reason;
+    if (reason instanceof IntegrityError) throw reason;
+    // A damaged object fails its decoder first, and the pipeline then closes the read under it, which
+    // looks like a storage failure: the stored bytes, read again against the manifest, decide.
+    await checkStoredPartition(storage, partition);
+    const failure = readFailure ?? reason;
+    if (failure instanceof PgwardError) throw failure;
+    if (readFailure !== undefined && (readFailure as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
       throw new StorageError(`reading ${where} failed: ${(readFailure as Error).message}`, { hint: 'the repository failed mid-stream, not the backup itself; run backup-verify again', cause: readFailure });
     }
-    const reason = checked.status === 'rejected' ? checked.reason : (piped as PromiseRejectedResult).reason;
-    if (reason instanceof PgwardError) throw reason;
-    throw new IntegrityError(`${where} cannot be decoded: ${(reason as Error)?.message ?? String(reason)}`, { hint: 'the stored object is damaged; use another backup', cause: reason });
+    throw new IntegrityError(`${where} matches its checksum but cannot be decoded: ${(reason as Error)?.message ?? String(reason)}`, { hint: 'the backup was stored damaged; use another backup', cause: reason });
   }
   if (tap.bytes !== partition.storedSize || tap.digest() !== partition.storedSha256) {
     throw new IntegrityError(`${where} does not match its checksum in the manifest (${tap.bytes} bytes, expected ${partition.storedSize})`, { hint: 'the stored object is damaged; use another backup' });
@@ -93,21 +97,23 @@ export async function checkBackupFiles(storage: Storage, manifest: BackupManifes
  */
 export async function checkStoredPartitions(storage: Storage, manifest: BackupManifest): Promise<number> {
   let bytes = 0;
-  for (const partition of manifest.partitions) {
-    const where = `${storage.location}/${partition.key}`;
-    const stored = await storage.get(partition.key);
-    if (!stored) throw new IntegrityError(`${where} is missing`, { hint: 'the backup is incomplete; use another backup' });
-    const tap = new HashCounter();
-    try {
-      await pipeline(stored, tap, discard());
-    } catch (err) {
-      if (err instanceof PgwardError) throw err;
-      throw new StorageError(`reading ${where} failed: ${(err as Error).message}`, { hint: 'the repository failed mid-stream, not the backup itself; run backup-verify again', cause: err });
-    }
-    if (tap.bytes !== partition.storedSize || tap.digest() !== partition.storedSha256) {
-      throw new IntegrityError(`${where} does not match its checksum in the manifest (${tap.bytes} bytes, expected ${partition.storedSize})`, { hint: 'the stored object is damaged; use another backup' });
-    }
-    bytes += tap.bytes;
-  }
+  for (const partition of manifest.partitions) bytes += await checkStoredPartition(storage, partition);
   return bytes;
+}
+
+async function checkStoredPartition(storage: Storage, partition: ManifestPartition): Promise<number> {
+  const where = `${storage.location}/${partition.key}`;
+  const stored = await storage.get(partition.key);
+  if (!stored) throw new IntegrityError(`${where} is missing`, { hint: 'the backup is incomplete; use another backup' });
+  const tap = new HashCounter();
+  try {
+    await pipeline(stored, tap, discard());
+  } catch (err) {
+    if (err instanceof PgwardError) throw err;
+    throw new StorageError(`reading ${where} failed: ${(err as Error).message}`, { hint: 'the repository failed mid-stream, not the backup itself; run backup-verify again', cause: err });
+  }
+  if (tap.bytes !== partition.storedSize || tap.digest() !== partition.storedSha256) {
+    throw new IntegrityError(`${where} does not match its checksum in the manifest (${tap.bytes} bytes, expected ${partition.storedSize})`, { hint: 'the stored object is damaged; use another backup' });
+  }
+  return tap.bytes;
 }

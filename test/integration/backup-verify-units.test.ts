@@ -22,7 +22,7 @@ testNeeding([['systemd-analyze', 'systemd']])('install-units writes pgward-verif
   expect({ exitCode: verify.exitCode, stderr: verify.stderr }).toEqual({ exitCode: 0, stderr: '' });
   const service = readFileSync(join(dest, 'pgward-verify@.service'), 'utf8');
   expect(service).toContain(`ExecStart=${process.execPath} `);
-  expect(service).toMatch(/--config \/etc\/pgward\/%i.conf backup-verify LATEST/);
+  expect(service).toMatch(/--config \/etc\/pgward\/%i.conf backup-verify --all-unverified/);
   expect(service).toMatch(/PrivateTmp=yes/);
   expect(readFileSync(join(dest, 'pgward-verify@.timer'), 'utf8')).toMatch(/OnCalendar=/);
 });
