@@ -1,7 +1,7 @@
 // The command line. This is the only place that decides the process exit status: handlers throw
 // PgwardError, which is rendered as one line plus a HINT and mapped to its code's exit status.
 import type { Argv, Options } from 'yargs';
-import { asPgwardError, UsageError } from '../errors/errors.js';
+import { asPgwardError, ExitWith, UsageError } from '../errors/errors.js';
 import { PGWARD_VERSION } from '../version.js';
 import type { CommandContext, GlobalArgs } from './context.js';
 import { parseFastPath } from './fast-path.js';
@@ -30,6 +30,15 @@ const COMMANDS: CommandDefinition[] = [
     command: 'clusters',
     describe: 'list every PostgreSQL cluster on this host (Debian configs and running servers)',
     load: async () => (await import('./commands/clusters.js')).clustersCommand.handler,
+  },
+  {
+    command: 'status [pgdata..]',
+    describe: 'is every cluster on this host (or each PGDATA given) protected? verdict OK/WARNING/CRITICAL with reasons; exit 0, 13 or 14',
+    load: async () => (await import('./commands/status.js')).statusCommand.handler,
+    options: {
+      'prometheus': { type: 'string', describe: "also write the status as Prometheus metrics to this file, atomically (node_exporter's textfile collector)" },
+      'nagios': { type: 'boolean', describe: 'one Nagios plugin line with perfdata; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 when status cannot run' },
+    },
   },
   {
     command: 'check [pgdata]',
@@ -236,6 +245,7 @@ export async function main(argv: string[]): Promise<number> {
     else await runWithYargs(argv);
     return 0;
   } catch (err) {
+    if (err instanceof ExitWith) return err.status;
     const error = asPgwardError(err);
     // PostgreSQL asks restore_command for files that do not exist as a matter of course (the next
     // timeline's history, the segment after the last): "not in the archive" is not worth a log line.

@@ -96,6 +96,17 @@ async function describe(candidate: Candidate): Promise<DiscoveredCluster> {
   }
 }
 
+/** Given data directories described as discovery would, found on the host or not (a stopped one). */
+export async function describeClusters(dataDirectories: readonly string[]): Promise<DiscoveredCluster[]> {
+  const found = await discoverClusters();
+  return Promise.all(
+    dataDirectories.map(async (given) => {
+      const path = await realpath(given).catch(() => given);
+      return found.find((c) => c.dataDirectory === path) ?? describe({ dataDirectory: path, foundBy: [] });
+    }),
+  );
+}
+
 export async function discoverClusters(options: { debianRoot?: string } = {}): Promise<DiscoveredCluster[]> {
   const candidates = [...(await debianCandidates(options.debianRoot ?? '/etc/postgresql')), ...(await processCandidates())];
   const byDirectory = new Map<string, Candidate>();

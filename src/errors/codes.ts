@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   RESTORE_TARGET_UNUSABLE: { exitCode: 10, summary: 'the restore target directory cannot be used' },
   INTERRUPTED: { exitCode: 11, summary: 'stopped by SIGTERM or SIGINT before it completed' },
   VERIFICATION_FAILED: { exitCode: 12, summary: 'backup-verify: the backup failed verification (a check named in the message)' },
+  STATUS_WARNING: { exitCode: 13, summary: 'status: a cluster is WARNING (its protection is aging, lagging or unproven); --nagios exits 1' },
+  STATUS_CRITICAL: { exitCode: 14, summary: 'status: a cluster is CRITICAL (WAL or backups are not reaching a usable repository, or a proof failed); --nagios exits 2' },
   INTERNAL: { exitCode: 70, summary: 'internal error (a bug: please report it with --debug output)' },
 } as const satisfies Record<string, { exitCode: number; summary: string }>;
 

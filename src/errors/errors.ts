@@ -68,6 +68,17 @@ export class InterruptedError extends PgwardError {
 export class VerificationFailedError extends PgwardError {
   readonly code = 'VERIFICATION_FAILED' as const;
 }
+/** status: the worst cluster's verdict, when it is not OK (a verdict, reported like an error so cron sees it). */
+export class StatusWarningError extends PgwardError {
+  readonly code = 'STATUS_WARNING' as const;
+}
+export class StatusCriticalError extends PgwardError {
+  readonly code = 'STATUS_CRITICAL' as const;
+}
+/** Not a failure: a command that must end with a status outside the table (status --nagios: 0-3). */
+export class ExitWith {
+  constructor(readonly status: number) {}
+}
 export class InternalError extends PgwardError {
   readonly code = 'INTERNAL' as const;
 }

@@ -25,6 +25,8 @@ describe('error table', () => {
       RESTORE_TARGET_UNUSABLE: 10,
       INTERRUPTED: 11,
       VERIFICATION_FAILED: 12,
+      STATUS_WARNING: 13,
+      STATUS_CRITICAL: 14,
       INTERNAL: 70,
     });
   });
