@@ -55,6 +55,7 @@ export const SETTINGS = {
     env: ['PGWARD_DAEMON_RECHECK_INTERVAL'],
     description: "seconds between the daemon's re-checks of the repository stamp and of its location's registration (default 60)",
   },
+  metricsListen: { env: ['PGWARD_METRICS_LISTEN'], description: 'daemon: host:port to serve Prometheus metrics on GET /metrics (off by default; a change needs a restart)' },
   noDaemon: { env: ['PGWARD_NO_DAEMON'], description: 'wal-push/wal-fetch: do not ask the daemon (true/false)' },
   walPushTimeout: { env: ['PGWARD_WAL_PUSH_TIMEOUT'], description: 'seconds a wal-push may take in all before it fails (default 30)' },
   walFetchRetry: {

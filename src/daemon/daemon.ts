@@ -22,6 +22,7 @@ import { notifySystemd, startWatchdog } from './sd-notify.js';
 import { listen } from './server.js';
 import { UploadAhead } from './upload-ahead.js';
 import { Prefetcher } from './prefetch.js';
+import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
 
 /** What a reload may change. */
 export interface DaemonSettings {
@@ -40,6 +41,8 @@ export interface DaemonOptions {
   stampIntervalMs?: number;
   shutdownBoundMs?: number;
   sweepIntervalMs?: number;
+  /** counted when PGWARD_METRICS_LISTEN serves them */
+  metrics?: DaemonMetrics;
 }
 
 function failure(id: number, err: unknown): Response {
@@ -77,7 +80,8 @@ export class Daemon {
     await ensureWriter(this.storage, stampIdentityOf(this.cluster));
     this.pidStamp = await this.postmasterPidStamp();
     const walDirectory = join(this.cluster.dataDirectory, 'pg_wal');
-    this.archiver = new UploadAhead(() => ({ storage: this.storage, cluster: this.cluster, compression: this.compression, log: this.log, locationChecked: true }), walDirectory, this.options.concurrency, this.log);
+    this.options.metrics?.identify({ cluster: this.cluster.name, version: this.cluster.pgMajor, systemIdentifier: this.cluster.systemIdentifier });
+    this.archiver = new UploadAhead(() => ({ storage: this.storage, cluster: this.cluster, compression: this.compression, log: this.log, locationChecked: true }), walDirectory, this.options.concurrency, this.log, this.options.metrics);
     this.prefetcher = new Prefetcher(walDirectory, 4, () => ({ storage: this.storage, systemIdentifier: this.cluster.systemIdentifier, log: this.log }));
     this.server = await listen(this.options.socketPath, (request) => this.handle(request), this.log);
     this.archiver.start(this.options.scanIntervalMs ?? 200);
@@ -143,6 +147,7 @@ export class Daemon {
   private refuse(reason: PgwardError): void {
     if (!this.refusal) this.log.error({ code: reason.code }, `no longer serving: ${reason.message}`);
     this.refusal = reason;
+    this.options.metrics?.setServing(false);
   }
 
   private async inCluster(dataDirectory: string): Promise<boolean> {
@@ -151,6 +156,13 @@ export class Daemon {
 
   async handle(request: Request): Promise<Response> {
     if (request.op === 'ping') return { v: 1, id: request.id, ok: true, status: 'pong' };
+    const started = performance.now();
+    const response = await this.answer(request);
+    this.options.metrics?.answered(request.op, (performance.now() - started) / 1000, response.ok ? undefined : response);
+    return response;
+  }
+
+  private async answer(request: Exclude<Request, { op: 'ping' }>): Promise<Response> {
     if (this.refusal) return failure(request.id, this.refusal);
     if (!isAbsolute(request.dataDirectory)) {
       return failure(request.id, new UsageError(`the request names the data directory ${JSON.stringify(request.dataDirectory)}, not an absolute path`, { hint: 'a client must send the absolute path of PGDATA (pgward wal-push and wal-fetch do)' }));
@@ -170,7 +182,9 @@ export class Daemon {
       }
       const destination = resolve(this.cluster.dataDirectory, request.destination);
       let size: number;
-      if (await this.prefetcher.take(request.segment, destination)) {
+      const hit = await this.prefetcher.take(request.segment, destination);
+      this.options.metrics?.prefetched(hit);
+      if (hit) {
         this.prefetchHits++;
         size = (await stat(destination)).size;
         log.debug({ segment: request.segment }, 'served from prefetch');
@@ -216,6 +230,7 @@ export class Daemon {
     previous.close();
     if (this.refusal) this.log.info({ was: this.refusal.code }, 'identity and stamp check out again: serving');
     this.refusal = undefined;
+    this.options.metrics?.setServing(true);
     this.log.info({ repository: storage.location, compression: settings.compression }, 'settings reloaded');
   }
 

@@ -5,8 +5,16 @@
 // forgotten once PostgreSQL has marked the segment .done.
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { asPgwardError } from '../errors/errors.js';
 import type { Logger } from '../log/logger.js';
 import { pushWalFile, type WalPushContext, type WalPushOutcome } from '../wal/wal-push.js';
+
+/** Told about every upload this class runs (the daemon's metrics). */
+export interface UploadObserver {
+  uploaded(outcome: WalPushOutcome, seconds: number, ahead: boolean): void;
+  uploadFailed(code: string): void;
+  ready: { set(value: number): void };
+}
 
 export class UploadAhead {
   private readonly done = new Map<string, WalPushOutcome>();
@@ -19,6 +27,7 @@ export class UploadAhead {
     private readonly walDirectory: string,
     private readonly concurrency: number,
     private readonly log: Logger,
+    private readonly observer?: UploadObserver,
   ) {}
 
   private async keyOf(path: string): Promise<string> {
@@ -27,17 +36,21 @@ export class UploadAhead {
   }
 
   /** Archive one file now (or join the upload already under way). Resolves only when verified. */
-  async push(path: string): Promise<WalPushOutcome> {
+  async push(path: string, ahead = false): Promise<WalPushOutcome> {
     const key = await this.keyOf(path).catch(() => basename(path));
     const known = this.done.get(key);
     if (known) return known;
     let running = this.running.get(key);
     if (!running) {
+      const started = performance.now();
       running = pushWalFile(this.ctx(), path);
       this.running.set(key, running);
       running.then(
-        (outcome) => this.done.set(key, outcome),
-        () => undefined,
+        (outcome) => {
+          this.done.set(key, outcome);
+          this.observer?.uploaded(outcome, (performance.now() - started) / 1000, ahead);
+        },
+        (err: unknown) => this.observer?.uploadFailed(asPgwardError(err).code),
       ).finally(() => this.running.delete(key));
     }
     return running;
@@ -51,11 +64,12 @@ export class UploadAhead {
       const status = await readdir(join(this.walDirectory, 'archive_status')).catch(() => [] as string[]);
       const ready = status.filter((f) => f.endsWith('.ready')).map((f) => f.slice(0, -'.ready'.length)).sort();
       const readySet = new Set(ready);
+      this.observer?.ready.set(ready.length);
       for (const key of this.done.keys()) if (!readySet.has(key.split(':')[0]!)) this.done.delete(key);
       for (const name of ready) {
         if (this.running.size >= this.concurrency) break;
         const path = join(this.walDirectory, name);
-        this.push(path).catch((err: Error) => this.log.warn({ segment: name, err: { message: err.message } }, `uploading ${name} ahead failed; PostgreSQL's own request will retry it`));
+        this.push(path, true).catch((err: Error) => this.log.warn({ segment: name, err: { message: err.message } }, `uploading ${name} ahead failed; PostgreSQL's own request will retry it`));
       }
     } finally {
       this.scanning = false;

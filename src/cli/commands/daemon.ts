@@ -9,6 +9,8 @@ import { Daemon, type DaemonSettings } from '../../daemon/daemon.js';
 import { defaultSocketPath } from '../../daemon/socket-path.js';
 import { resolveDataDirectory } from '../../cluster/data-directory.js';
 import { asPgwardError } from '../../errors/errors.js';
+import { DaemonMetrics } from '../../metrics/daemon-metrics.js';
+import { closeMetrics, parseListenAddress, serveMetrics } from '../../metrics/metrics-server.js';
 import { openStorage } from '../../repo/open.js';
 import { flagValues, type CommandContext, type GlobalArgs } from '../context.js';
 import { pgdataFrom } from './pgdata-arg.js';
@@ -39,6 +41,9 @@ export const daemonCommand = {
     // A relative --socket is taken from where the daemon was started, once: clients find it by the
     // same absolute path whatever their working directory.
     const socketPath = resolve(ctx.settings.get('daemonSocket')?.value ?? defaultSocketPath(dataDirectory, {}));
+    const listen = ctx.settings.get('metricsListen');
+    const metricsAddress = listen ? parseListenAddress(listen.value, listen.source) : undefined;
+    const metrics = metricsAddress ? new DaemonMetrics() : undefined;
     let first = true;
     const daemon = new Daemon({
       dataDirectory,
@@ -46,16 +51,30 @@ export const daemonCommand = {
       concurrency: Math.max(1, Number(args.concurrency ?? 4)),
       configure: () => {
         const settings = first ? ctx.settings : rereadSettings(args);
+        if (!first && settings.get('metricsListen')?.value !== listen?.value) {
+          ctx.log.warn({ metricsListen: settings.get('metricsListen')?.value ?? null }, 'PGWARD_METRICS_LISTEN changed: the metrics endpoint moves at the next restart of the daemon');
+        }
         first = false;
         return daemonSettings(settings);
       },
       log: ctx.log.child({ cluster: dataDirectory }),
       stampIntervalMs: (ctx.settings.int('daemonRecheckInterval', { min: 1, max: 86400 })?.value ?? 60) * 1000,
+      ...(metrics ? { metrics } : {}),
     });
     await daemon.start();
+    let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
+    if (metricsAddress && metrics) {
+      try {
+        metricsServer = await serveMetrics(metricsAddress, metrics.registry, ctx.log);
+      } catch (err) {
+        await daemon.stop();
+        throw err;
+      }
+    }
     await new Promise<void>((done) => {
       const stop = (): void => {
         process.off('SIGHUP', reload);
+        closeMetrics(metricsServer);
         daemon.stop().then(done, done);
       };
       const reload = (): void => {
