@@ -20,6 +20,12 @@ import { BufferReleaser } from './memory.js';
 
 const READ_CHUNK = 1024 * 1024;
 
+interface ReadChunk {
+  want: number;
+  buffer: Buffer;
+  bytesRead: number;
+}
+
 export interface PartitionWriterOptions {
   storage: Storage;
   backupName: string;
@@ -140,18 +146,32 @@ export class PartitionWriter {
       // Failures arrive through the callback; an 'error' event without a listener would crash the
       // process when abort() tears the tar stream down mid-file.
       stream.on('error', () => undefined);
+      // One read ahead: the next chunk is read on the thread pool while this one is hashed and
+      // streamed, instead of the main thread waiting for each read in turn.
+      const readAt = (at: number): Promise<ReadChunk> => {
+        const want = Math.min(READ_CHUNK, size - at);
+        const buffer = Buffer.allocUnsafe(want);
+        const read = handle!.read(buffer, 0, want, at).then(
+          ({ bytesRead }) => ({ want, buffer, bytesRead }),
+          (err: unknown) => {
+            throw unreadableEntry(entry.path, err);
+          },
+        );
+        // Awaited in the loop; when the copy stops early, the handle's close waits for it unobserved.
+        read.catch(() => undefined);
+        return read;
+      };
       let position = 0;
+      let ahead = size > 0 ? readAt(0) : undefined;
       while (position < size) {
         if (this.options.shouldStop?.()) throw new StopRequested('stop requested');
-        const want = Math.min(READ_CHUNK, size - position);
-        const buffer = Buffer.allocUnsafe(want);
-        const { bytesRead } = await handle.read(buffer, 0, want, position).catch((err: unknown) => {
-          throw unreadableEntry(entry.path, err);
-        });
+        const read = await ahead!;
         // A file that shrank while being read: pad with zeros to the size in the tar header.
-        const chunk = bytesRead === 0 ? Buffer.alloc(want) : buffer.subarray(0, bytesRead);
-        hash.update(chunk);
+        const chunk = read.bytesRead === 0 ? Buffer.alloc(read.want) : read.buffer.subarray(0, read.bytesRead);
         position += chunk.length;
+        // Asked only now: a short read (a file that shrank) moves where the next chunk starts.
+        ahead = position < size ? readAt(position) : undefined;
+        hash.update(chunk);
         this.options.onBytes?.(chunk.length);
         this.releaser.add(chunk.length);
         // tar-stream's entry streams are streamx Writables with Node's 'drain' and 'error' events;
