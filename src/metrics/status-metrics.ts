@@ -32,6 +32,8 @@ export function statusRegistry(clusters: readonly ClusterStatus[]): Registry {
     verifyTime: gauge('pgward_verification_newest_timestamp_seconds', 'When the newest verification finished'),
     verifyOk: gauge('pgward_verification_newest_success', '1 when the newest verification passed, 0 when it failed'),
     recovery: gauge('pgward_verification_recovery_seconds', 'Restore plus recovery time measured by the newest restore-level verification'),
+    walBytes: gauge('pgward_repository_wal_bytes', 'Bytes of WAL objects in the repository'),
+    backupBytes: gauge('pgward_repository_backup_bytes', 'Bytes of backup objects in the repository (partitions, manifests, sentinels, records)'),
     walComplete: gauge('pgward_wal_archive_complete', '1 when every WAL segment since the oldest backup is archived'),
     reasons: gauge('pgward_status_reasons', 'Reasons status gives for a WARNING or CRITICAL verdict'),
   };
@@ -42,7 +44,7 @@ export function statusRegistry(clusters: readonly ClusterStatus[]): Registry {
     };
     set(g.verdict, VERDICT_VALUE[c.verdict]);
     set(g.up, c.running);
-    set(g.archiving, c.archiveMode === undefined ? undefined : c.archiveMode !== 'off' && c.settings !== undefined);
+    set(g.archiving, c.archiveMode === undefined ? undefined : c.archiveMode !== 'off' && c.pgwardArchiving === true);
     set(g.failing, c.archiver?.failing);
     set(g.lastArchived, seconds(c.archiver?.lastArchivedTime));
     set(g.lastFailed, seconds(c.archiver?.lastFailedTime));
@@ -57,6 +59,8 @@ export function statusRegistry(clusters: readonly ClusterStatus[]): Registry {
     set(g.verifyTime, seconds(c.verification?.finishedAt));
     set(g.verifyOk, c.verification ? c.verification.result === 'verified' : undefined);
     if (c.verification?.restoreSeconds !== undefined) set(g.recovery, c.verification.restoreSeconds + (c.verification.recoverySeconds ?? 0));
+    set(g.walBytes, c.repository?.size?.wal.bytes);
+    set(g.backupBytes, c.repository?.size?.backups.bytes);
     set(g.walComplete, c.wal?.complete);
     set(g.reasons, c.reasons.length);
   }

@@ -22,7 +22,9 @@ export interface ClusterStatus {
   archiveMode?: string;
   archiveCommand?: string;
   archiveLibrary?: string;
-  /** where the pgward settings of this cluster come from; absent when its archiving is not pgward */
+  /** archive_command runs pgward's wal-push */
+  pgwardArchiving?: boolean;
+  /** where the pgward settings of this cluster come from (its archive_command, or the units' convention) */
   settings?: { configFile?: string; envdir?: string; from: string };
   archiver?: {
     lastArchivedWal: string | null;
@@ -42,6 +44,7 @@ export interface ClusterStatus {
     /** the stamp's cluster, when it is not this one */
     belongsTo?: string;
     stamped?: boolean;
+    size?: { wal: { objects: number; bytes: number }; backups: { objects: number; bytes: number } };
   };
   backups?: {
     count: number;

@@ -17,6 +17,7 @@ import { PgwardError } from '../errors/errors.js';
 import { archiverStatus, archiveSettings } from '../postgres/archiving.js';
 import { openVerifiedSession, type SessionOptions } from '../postgres/session.js';
 import { openStorage } from '../repo/open.js';
+import { repositorySize } from '../repo/repository-size.js';
 import { readStamp } from '../repo/stamp.js';
 import type { Storage } from '../storage/storage.js';
 import { newestVerification } from '../verify/record.js';
@@ -71,14 +72,15 @@ export async function probeCluster(found: DiscoveredCluster, env: ProbeEnvironme
     try {
       await probeServer(status, deadline, env);
       archiving = status.archiveCommand ? parseArchiveCommand(status.archiveCommand) : undefined;
+      status.pgwardArchiving = archiving !== undefined;
     } catch (err) {
       status.errors.push(`server: ${message(err)}`);
     }
   }
-  // A cluster that is down (or whose server could not be asked) is judged by the units' convention.
+  // Without settings in the archive_command (a stopped cluster, archiving off or not pgward's, or
+  // `pgward wal-push %p` alone), the units' convention names the repository its backups go to.
   const conventional = join(env.configDirectory, `${instanceName(found.dataDirectory)}.conf`);
-  if (!archiving && (!status.running || status.errors.length) && existsSync(conventional)) archiving = { configFile: conventional };
-  if (archiving && !archiving.configFile && !archiving.envdir && existsSync(conventional)) archiving = { configFile: conventional };
+  if (!archiving?.configFile && !archiving?.envdir && existsSync(conventional)) archiving = { configFile: conventional };
   if (found.status !== 'unusable') status.readyFiles = await readyFiles(found.dataDirectory);
   if (archiving) {
     status.settings = { ...archiving, from: archiving.configFile ?? archiving.envdir ?? 'the default settings' };
@@ -133,7 +135,10 @@ async function probeRepository(status: Omit<ClusterStatus, 'verdict' | 'reasons'
     return;
   }
   try {
+    status.repository.size = await withDeadline(repositorySize(storage), deadline, 'measuring the repository');
     await probeBackups(status, storage, deadline);
+  } catch (err) {
+    status.errors.push(message(err));
   } finally {
     storage.close();
   }

@@ -14,7 +14,7 @@ const ago = (iso: string | null | undefined, now: Date): string => {
 export const STATUS_HEADER = ['Cluster', 'Verdict', 'Running', 'Archiving', 'Ready', 'Daemon', 'Repository', 'Newest backup', 'Verified'];
 
 export function statusRow(c: ClusterStatus, now: Date): string[] {
-  const archiving = c.archiveMode === undefined ? '-' : c.archiveMode === 'off' ? 'off' : c.archiver?.failing ? 'FAILING' : c.settings ? 'pgward' : 'not pgward';
+  const archiving = c.archiveMode === undefined ? '-' : c.archiveMode === 'off' ? 'off' : c.archiver?.failing ? 'FAILING' : c.pgwardArchiving ? 'pgward' : 'not pgward';
   const repository = !c.repository ? '-' : !c.repository.reachable ? 'UNREACHABLE' : c.repository.belongsTo ? 'OTHER CLUSTER' : 'ok';
   const verified = c.verification === undefined ? '-' : c.verification === null ? 'never' : c.verification.result === 'failed' ? 'FAILED' : ago(c.verification.finishedAt, now);
   return [

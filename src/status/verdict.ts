@@ -27,12 +27,15 @@ export function judge(status: Omit<ClusterStatus, 'verdict' | 'reasons'>, thresh
     if (status.archiveMode === 'off') critical('not archived (archive_mode off)');
     else if (archives && status.archiveLibrary) warning(`archived by archive_library ${status.archiveLibrary}, not pgward`);
     else if (archives && !status.archiveCommand) critical('archive_command is empty: WAL is kept, not archived');
-    else if (archives && !status.settings) warning('archive_command is not pgward');
+    else if (archives && !status.pgwardArchiving) warning('archive_command is not pgward');
   }
+  if (status.running && !status.settings && !status.standby && status.archiveMode === 'off') critical('no backup (no pgward settings: neither archive_command nor /etc/pgward/<instance>.conf names a repository)');
   const archiver = status.archiver;
   if (archiver?.failing) {
     const since = archiver.lastArchivedTime ? `last success ${clock(archiver.lastArchivedTime)}` : 'never succeeded';
-    critical(`archiving failing: ${archiver.lastFailedWal} failed at ${clock(archiver.lastFailedTime!)} (${since})`);
+    // pg_stat_archiver keeps no exit status; what this probe found in the repository is the likely one.
+    const repoProblem = status.repository?.belongsTo ? '; exit 4: the repository belongs to another cluster' : status.repository && !status.repository.reachable ? '; exit 6: the repository is unreachable' : '';
+    critical(`archiving failing: ${archiver.lastFailedWal} failed at ${clock(archiver.lastFailedTime!)} (${since}${repoProblem})`);
   }
   if (status.readyFiles !== undefined && status.readyFiles > thresholds.readyMax) warning(`${status.readyFiles} WAL files waiting to be archived`);
   if (status.daemon?.state === 'not answering') warning(`daemon socket ${status.daemon.socket} does not answer`);

@@ -11,6 +11,7 @@ import { join, relative } from 'node:path';
 import { execa } from 'execa';
 import { archiveSettings, pgwardCommand, pushBackup, switchWal, waitArchived, writePgwardConfig } from '../harness/archiving.js';
 import { runPgward } from '../harness/cli.js';
+import { REPO_ROOT } from '../harness/paths.js';
 import { createCluster, postgresOwnedDir, type TestCluster } from '../harness/postgres.js';
 import { testNeeding } from '../harness/tools.js';
 import type { ClusterStatus } from '../../src/status/cluster-status.js';
@@ -95,11 +96,11 @@ test('each cluster gets its verdict and its reasons in words; exit 14; read-only
 
   const off = byCluster(clusters, unarchived);
   expect(off.verdict).toBe('CRITICAL');
-  expect(off.reasons.map((r) => r.text)).toEqual(['not archived (archive_mode off)']);
+  expect(off.reasons.map((r) => r.text)).toEqual(['not archived (archive_mode off)', expect.stringMatching(/^no backup \(no pgward settings/)]);
 
   const wrong = byCluster(clusters, misdirected);
   expect(wrong.verdict).toBe('CRITICAL');
-  expect(wrong.reasons.map((r) => r.text)).toEqual(expect.arrayContaining([expect.stringMatching(/^archiving failing: 0000000100000000000000\w\w failed at /), expect.stringMatching(/^repository file:\/\/.* belongs to another cluster \(/)]));
+  expect(wrong.reasons.map((r) => r.text)).toEqual(expect.arrayContaining([expect.stringMatching(/^archiving failing: 0000000100000000000000\w\w failed at .*; exit 4: the repository belongs to another cluster\)$/), expect.stringMatching(/^repository file:\/\/.* belongs to another cluster \(/)]));
 
   const hung = byCluster(clusters, unreachable);
   expect(hung.verdict).toBe('CRITICAL');
@@ -138,4 +139,17 @@ testNeeding([['promtool', 'prometheus']])('--prometheus writes the metrics atomi
   expect(line('pgward_repository_reachable', unreachable)).toMatch(/ 0$/);
   expect(line('pgward_verification_newest_success', protectedCluster)).toMatch(/ 1$/);
   expect(line('pgward_wal_archive_complete', protectedCluster)).toMatch(/ 1$/);
+  expect(Number(line('pgward_repository_wal_bytes', protectedCluster)?.split(' ')[1])).toBeGreaterThan(0);
+  expect(Number(line('pgward_backup_newest_size_bytes', protectedCluster)?.split(' ')[1])).toBeGreaterThan(0);
+});
+
+testNeeding([['promtool', 'prometheus']])('the example alerting rules (contrib/) load, and name only metrics pgward writes', async () => {
+  const rules = join(REPO_ROOT, 'contrib', 'pgward-alerts.yml');
+  const check = await execa('promtool', ['check', 'rules', rules], { reject: false });
+  expect({ exitCode: check.exitCode, stderr: check.stderr }).toEqual({ exitCode: 0, stderr: '' });
+  const file = join(postgresOwnedDir('textfile-names-'), 'pgward.prom');
+  await status(['--prometheus', file]);
+  const written = new Set([...readFileSync(file, 'utf8').matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]));
+  const named = new Set([...readFileSync(rules, 'utf8').matchAll(/\b(pgward_[a-z_]+)/g)].map((m) => m[1]!).filter((name) => !name.startsWith('pgward_daemon_')));
+  expect([...named].filter((name) => !written.has(name))).toEqual([]);
 });

@@ -9,6 +9,7 @@ const healthy: Omit<ClusterStatus, 'verdict' | 'reasons'> = {
   running: true,
   archiveMode: 'on',
   archiveCommand: 'pgward wal-push %p',
+  pgwardArchiving: true,
   settings: { from: 'the default settings' },
   archiver: { lastArchivedWal: '000000010000000000000010', lastArchivedTime: '2026-11-22T11:59:00Z', lastFailedWal: null, lastFailedTime: null, failing: false },
   readyFiles: 0,
@@ -31,16 +32,26 @@ test('age, proof and lag are WARNINGs', () => {
   expect(texts({ backups: { count: 1, newest: { ...healthy.backups!.newest!, finishedAt: '2026-11-21T06:00:00Z' } } })).toEqual(['WARNING', 'newest backup 30 h old']);
   expect(texts({ verification: null })).toEqual(['WARNING', 'never verified']);
   expect(texts({ readyFiles: 40 })).toEqual(['WARNING', '40 WAL files waiting to be archived']);
-  expect(texts({ settings: undefined, archiveCommand: 'cp %p /mnt/%f' })).toEqual(['WARNING', 'archive_command is not pgward']);
+  expect(texts({ pgwardArchiving: false, archiveCommand: 'cp %p /mnt/%f' })).toEqual(['WARNING', 'archive_command is not pgward']);
 });
 
 test('what loses data is CRITICAL, and the worst reason decides', () => {
   expect(texts({ archiveMode: 'off' })[0]).toBe('CRITICAL');
+  expect(texts({ archiveMode: 'off', settings: undefined, repository: undefined, backups: undefined, verification: undefined, wal: undefined })).toEqual([
+    'CRITICAL',
+    'not archived (archive_mode off)',
+    'no backup (no pgward settings: neither archive_command nor /etc/pgward/<instance>.conf names a repository)',
+  ]);
+  expect(texts({ archiver: { ...healthy.archiver!, failing: true, lastFailedWal: '000000010000000000000011', lastFailedTime: '2026-11-22T11:59:30Z' }, repository: { url: 'file:///r', reachable: true, belongsTo: '15/other' } })).toEqual([
+    'CRITICAL',
+    'archiving failing: 000000010000000000000011 failed at 2026-11-22 11:59 (last success 2026-11-22 11:59; exit 4: the repository belongs to another cluster)',
+    'repository file:///r belongs to another cluster (15/other)',
+  ]);
   expect(texts({ verification: { ...healthy.verification!, result: 'failed', failedCheck: 'wal' }, readyFiles: 40 })).toEqual(['CRITICAL', '40 WAL files waiting to be archived', 'verification FAILED for base_1 (wal)']);
   expect(texts({ wal: { complete: false, missingCount: 2, firstMissing: '00000001000000000000000A' } })).toEqual(['CRITICAL', 'WAL gap at 00000001000000000000000A (2 segment(s) missing)']);
   expect(texts({ backups: { count: 0 }, verification: null })).toEqual(['CRITICAL', 'no complete backup']);
 });
 
 test('a standby with archive_mode on is archived by its primary, not by itself', () => {
-  expect(texts({ standby: true, settings: undefined, archiveCommand: '' })).toEqual(['OK']);
+  expect(texts({ standby: true, pgwardArchiving: false, archiveCommand: '' })).toEqual(['OK']);
 });
