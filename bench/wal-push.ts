@@ -2,12 +2,12 @@
 // postgres user in the data directory, on real 16 MiB segments written by pgbench. Measured against
 // the filesystem repository and against s3rver on loopback, beside `node -e 0` (the floor for any
 // one-process-per-segment Node tool on this machine). Usage: npm run bench:wal-push [-- SEGMENTS]
-import { chownSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { callDaemon } from '../src/daemon/client.js';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { osUser } from '../test/harness/os-user.js';
-import { PG_BIN_DIRS, PGWARD_BIN, TEST_ROOT } from '../test/harness/paths.js';
+import { PG_BIN_DIRS, PGWARD_BIN, REPO_ROOT, TEST_ROOT } from '../test/harness/paths.js';
 import { createCluster, postgresOwnedDir } from '../test/harness/postgres.js';
 import { startS3rver } from '../test/harness/s3rver.js';
 import { claimScriptRoot, removeRunRoot } from '../test/harness/strays.js';
@@ -146,6 +146,23 @@ try {
       await daemon.stop();
     }
   }
+  // The same with pgward-wal, the C client (built by npm run build when cc exists): no Node start-up.
+  const client = join(REPO_ROOT, 'dist', 'native', 'pgward-wal');
+  if (existsSync(client)) {
+    const socket = join(postgresOwnedDir('bench-sock-'), 'c.sock');
+    const config = writePgwardConfig({ PGWARD_REPO: `file://${postgresOwnedDir('bench-repo-c-')}/repo`, PGWARD_DAEMON_SOCKET: socket });
+    const daemon = await startDaemon(cluster.dataDirectory, config, socket);
+    try {
+      markReady(true);
+      const run = await sequence((segment) => execa(client, ['--config', config, 'wal-push', `pg_wal/${segment}`], { ...runAs, env: { PATH: process.env.PATH ?? '', HOME: '/tmp' } }));
+      markReady(false);
+      results.push(`pgward-wal (C client) with daemon, 50 .ready, to filesystem: ${stats(run.ms)}, ${chosen.length} calls in ${(run.totalMs / 1000).toFixed(2)} s`);
+      const again = await sequence((segment) => execa(client, ['--config', config, 'wal-push', `pg_wal/${segment}`], { ...runAs, env: { PATH: process.env.PATH ?? '', HOME: '/tmp' } }));
+      results.push(`pgward-wal (C client), segment already archived: ${stats(again.ms)}`);
+    } finally {
+      await daemon.stop();
+    }
+  } else results.push('pgward-wal (C client): not built (no cc)');
   process.stdout.write(`${results.join('\n')}\n`);
 } finally {
   await cluster.destroy();
