@@ -158,7 +158,7 @@ try {
       markReady(false);
       results.push(`pgward-wal (C client) with daemon, 50 .ready, to filesystem: ${stats(run.ms)}, ${chosen.length} calls in ${(run.totalMs / 1000).toFixed(2)} s`);
       const again = await sequence((segment) => execa(client, ['--config', config, 'wal-push', `pg_wal/${segment}`], { ...runAs, env: { PATH: process.env.PATH ?? '', HOME: '/tmp' } }));
-      results.push(`pgward-wal (C client), segment already archived: ${stats(again.ms)}`);
+      results.push(`pgward-wal (C client), segment archived earlier (the daemon re-checks the stored copy): ${stats(again.ms)}`);
     } finally {
       await daemon.stop();
     }
