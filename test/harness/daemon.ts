@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { callDaemon } from '../../src/daemon/client.js';
 import { osUser } from './os-user.js';
 import { PGWARD_BIN } from './paths.js';
-import { postgresOwnedDir } from './postgres.js';
+import { archiveSettings, writePgwardConfig } from './archiving.js';
+import { createCluster, postgresOwnedDir, type TestCluster } from './postgres.js';
 
 /** A socket path in a fresh folder the daemon (postgres) owns and every user may traverse. */
 export function daemonSocketPath(prefix: string): string {
@@ -52,4 +53,19 @@ export async function startDaemon(dataDirectory: string, configFile: string, soc
     if (Date.now() > until) throw new Error(`daemon did not start: ${output}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+export interface DaemonCluster {
+  cluster: TestCluster;
+  daemon: TestDaemon;
+  socket: string;
+  configFile: string;
+}
+
+/** A PostgreSQL 15 cluster archiving through pgward with `settings`, and its daemon on a fresh socket. */
+export async function archivingClusterWithDaemon(settings: Record<string, string>, prefix = 'daemon-sock-'): Promise<DaemonCluster> {
+  const socket = daemonSocketPath(prefix);
+  const configFile = writePgwardConfig({ ...settings, PGWARD_DAEMON_SOCKET: socket });
+  const cluster = await createCluster({ version: '15', extraConfig: archiveSettings(configFile) });
+  return { cluster, daemon: await startDaemon(cluster.dataDirectory, configFile, socket), socket, configFile };
 }

@@ -11,7 +11,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { execa } from 'execa';
 import { archiveSettings, switchWal, waitArchived, writePgwardConfig } from '../harness/archiving.js';
 import { listKeys } from '../harness/s3-client.js';
-import { daemonSocketPath, startDaemon, type TestDaemon } from '../harness/daemon.js';
+import { archivingClusterWithDaemon, startDaemon, type TestDaemon } from '../harness/daemon.js';
 import { PG_BIN_DIRS } from '../harness/paths.js';
 import { createCluster, postgresOwnedDir, type TestCluster } from '../harness/postgres.js';
 import { startS3rver, type TestS3Server } from '../harness/s3rver.js';
@@ -29,10 +29,7 @@ const keys = (prefix: string): Promise<string[]> => listKeys(s3, 'daemon', prefi
 beforeAll(async () => {
   s3 = await startS3rver();
   await s3.createBucket('daemon');
-  socket = daemonSocketPath('daemon-sock-');
-  configFile = writePgwardConfig({ ...s3.env('daemon', 'pg15'), PGWARD_DAEMON_SOCKET: socket });
-  cluster = await createCluster({ version: '15', extraConfig: archiveSettings(configFile) });
-  daemon = await startDaemon(cluster.dataDirectory, configFile, socket);
+  ({ cluster, daemon, socket, configFile } = await archivingClusterWithDaemon(s3.env('daemon', 'pg15')));
 }, 60_000);
 
 afterAll(async () => {
