@@ -54,6 +54,9 @@ export interface VerifyOutcome {
   key: string;
 }
 
+/** How long clean-up waits for an aborted restore to stop writing before it removes the scratch. */
+const RESTORE_SETTLE_MS = 15_000;
+
 /** Room for the restored files plus the WAL recovery copies into pg_wal and the server's own. */
 const SPACE_MARGIN = 256 * 1024 * 1024;
 
@@ -111,6 +114,8 @@ export async function verifyBackup(options: VerifyOptions): Promise<VerifyOutcom
   let bin: PgBinaries | undefined;
   let scratch: Scratch | undefined;
   let server: ScratchServer | undefined;
+  /** the restore itself: a signal ends the wait for it at once, but its writes end only when it settles */
+  let restoring: Promise<unknown> | undefined;
   let verdict: VerificationFailedError | undefined;
   try {
     if (options.level === 'restore') {
@@ -143,6 +148,9 @@ export async function verifyBackup(options: VerifyOptions): Promise<VerifyOutcom
     clearTimeout(timer);
     signal.removeEventListener('abort', onSignal);
     if (server && !server.exited()) await server.stop();
+    // An abandoned restore is still writing into the scratch until its aborted reads fail it: removing
+    // the scratch before it settles could leave files it creates afterwards behind.
+    if (restoring) await Promise.race([restoring.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, RESTORE_SETTLE_MS).unref())]);
     if (scratch) {
       if (options.keep) log.warn({ scratch: scratch.path }, `--keep: the restored copy stays in ${scratch.path} (its server is stopped); remove it when done`);
       else await removeScratch(scratch);
@@ -177,7 +185,7 @@ export async function verifyBackup(options: VerifyOptions): Promise<VerifyOutcom
     await checks.run(
       'restore',
       () =>
-        untilAborted(fetchBackup({
+        untilAborted((restoring = fetchBackup({
           storage,
           sentinel,
           target: target.dataDirectory,
@@ -189,7 +197,7 @@ export async function verifyBackup(options: VerifyOptions): Promise<VerifyOutcom
           parallel: 2,
           progressIntervalMs: 5000,
           log: log.child({ phase: 'restore' }),
-        })),
+        }))),
       (r) => `${r.files} file(s)`,
     );
     record.restoreSeconds = Math.round((Date.now() - restoreStarted) / 100) / 10;
