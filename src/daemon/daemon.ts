@@ -17,6 +17,8 @@ import { ensureWriter } from '../repo/locations.js';
 import { stampIdentityOf } from '../repo/stamp.js';
 import type { Storage } from '../storage/storage.js';
 import { fetchWalFile } from '../wal/wal-fetch.js';
+import { PeriodicReadBack } from '../wal/read-back.js';
+import type { WalPushContext } from '../wal/wal-push.js';
 import type { Request, Response } from './protocol.js';
 import { notifySystemd, startWatchdog } from './sd-notify.js';
 import { listen } from './server.js';
@@ -64,8 +66,12 @@ export class Daemon {
   private timers: NodeJS.Timeout[] = [];
   private stopWatchdog: () => void = () => undefined;
   private served = 0;
+  private readonly readBack: PeriodicReadBack;
 
-  constructor(private readonly options: DaemonOptions) {}
+  constructor(private readonly options: DaemonOptions) {
+    this.readBack = new PeriodicReadBack(options.stampIntervalMs ?? 60_000);
+  }
+
 
   private get log(): Logger {
     return this.options.log;
@@ -81,7 +87,10 @@ export class Daemon {
     this.pidStamp = await this.postmasterPidStamp();
     const walDirectory = join(this.cluster.dataDirectory, 'pg_wal');
     this.options.metrics?.identify({ cluster: this.cluster.name, version: this.cluster.pgMajor, systemIdentifier: this.cluster.systemIdentifier });
-    this.archiver = new UploadAhead(() => ({ storage: this.storage, cluster: this.cluster, compression: this.compression, log: this.log, locationChecked: true }), walDirectory, this.options.concurrency, this.log, this.options.metrics);
+    const ctx = (): WalPushContext => ({ storage: this.storage, cluster: this.cluster, compression: this.compression, log: this.log, locationChecked: true, readBack: this.readBack });
+    // Uploads ahead stop while refusing: with the stamp checked on a timer instead of per segment,
+    // a refusal is what keeps WAL out of a repository that is no longer this cluster's.
+    this.archiver = new UploadAhead(ctx, walDirectory, this.options.concurrency, this.log, this.options.metrics, () => this.refusal === undefined);
     this.prefetcher = new Prefetcher(walDirectory, 4, () => ({ storage: this.storage, systemIdentifier: this.cluster.systemIdentifier, log: this.log }));
     this.server = await listen(this.options.socketPath, (request) => this.handle(request), this.log);
     this.archiver.start(this.options.scanIntervalMs ?? 200);
@@ -227,6 +236,7 @@ export class Daemon {
     const previous = this.storage;
     this.storage = storage;
     this.compression = settings.compression;
+    this.readBack.reset();
     previous.close();
     if (this.refusal) this.log.info({ was: this.refusal.code }, 'identity and stamp check out again: serving');
     this.refusal = undefined;

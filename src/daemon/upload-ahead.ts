@@ -28,6 +28,8 @@ export class UploadAhead {
     private readonly concurrency: number,
     private readonly log: Logger,
     private readonly observer?: UploadObserver,
+    /** false while the daemon refuses to serve: nothing is uploaded ahead then */
+    private readonly allowed: () => boolean = () => true,
   ) {}
 
   private async keyOf(path: string): Promise<string> {
@@ -58,7 +60,7 @@ export class UploadAhead {
 
   /** One pass over archive_status: start uploads for .ready segments, forget .done ones. */
   async scan(): Promise<void> {
-    if (this.scanning) return;
+    if (this.scanning || !this.allowed()) return;
     this.scanning = true;
     try {
       const status = await readdir(join(this.walDirectory, 'archive_status')).catch(() => [] as string[]);

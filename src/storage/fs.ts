@@ -7,7 +7,7 @@ import { dirname, join, basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ensureDir, fsyncPath, targetOfTempName, writeDurableTemp, type Owner } from './fs-durable.js';
 import { StorageError } from '../errors/errors.js';
-import { validateKey, validateMetadata, type CreateResult, type IncompleteWrite, type Metadata, type ObjectInfo, type PutOptions, type ReplaceResult, type Storage } from './storage.js';
+import { validateKey, validateMetadata, type CreateOptions, type CreateResult, type IncompleteWrite, type Metadata, type ObjectInfo, type PutOptions, type ReplaceResult, type Storage } from './storage.js';
 
 /** A file's version tag: a rename of a new file over it changes the inode, a rewrite the mtime. */
 function etagOf(info: { ino: number; size: number; mtimeMs: number }): string {
@@ -88,7 +88,7 @@ export class FsStorage implements Storage {
     }
   }
 
-  async putIfAbsent(key: string, body: Buffer, options: PutOptions = {}): Promise<CreateResult> {
+  async putIfAbsent(key: string, body: Buffer, options: CreateOptions = {}): Promise<CreateResult> {
     validateMetadata(options.metadata);
     const path = this.pathOf(key);
     let temp: string | undefined;

@@ -20,7 +20,7 @@ import { StorageError } from '../errors/errors.js';
 import { installBodyGuard } from './s3-body-guard.js';
 import { isMalformedAnswer, isNotFound, isNotImplemented, isPreconditionFailed, s3StorageError } from './s3-errors.js';
 import { putChecked, uploadStream } from './s3-upload.js';
-import { validateKey, validateMetadata, type CreateResult, type IncompleteWrite, type ObjectInfo, type PutOptions, type ReplaceResult, type Storage } from './storage.js';
+import { validateKey, validateMetadata, type CreateOptions, type CreateResult, type IncompleteWrite, type ObjectInfo, type PutOptions, type ReplaceResult, type Storage } from './storage.js';
 
 /** A body must bring this much per window (or end) to count as moving: about 1.6 KiB/s at 10 s. */
 const BODY_MIN_BYTES = 16 * 1024;
@@ -126,11 +126,11 @@ export class S3Storage implements Storage {
     }
   }
 
-  async putIfAbsent(key: string, body: Buffer, options: PutOptions = {}): Promise<CreateResult> {
+  async putIfAbsent(key: string, body: Buffer, options: CreateOptions = {}): Promise<CreateResult> {
     validateMetadata(options.metadata);
     // The head narrows the window on stores that ignore If-None-Match; the condition closes it on
     // those that honour it (AWS, recent MinIO, R2).
-    if (await this.head(key)) return 'exists';
+    if (!options.checkedAbsent && (await this.head(key))) return 'exists';
     try {
       await putChecked(this.client, { Bucket: this.options.bucket, Key: this.objectKey(key), Metadata: options.metadata, IfNoneMatch: '*' }, body);
       return 'created';

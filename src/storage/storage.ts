@@ -20,6 +20,14 @@ export interface PutOptions {
   metadata?: Metadata;
 }
 
+export interface CreateOptions extends PutOptions {
+  /**
+   * The caller has just listed or HEADed the key and found nothing (wal-push lists every ending of a
+   * segment first): the store's own HEAD before the conditional PUT would ask the same question again.
+   */
+  checkedAbsent?: boolean;
+}
+
 export type CreateResult = 'created' | 'exists';
 /** 'changed': the object was no longer the one named by the tag (rewritten or deleted meanwhile) */
 export type ReplaceResult = 'replaced' | 'changed';
@@ -48,7 +56,7 @@ export interface Storage {
    * Store only if no object has the key. Atomic on the filesystem and on S3 stores that honour
    * If-None-Match; on stores that ignore it, a head check narrows but cannot close the race.
    */
-  putIfAbsent(key: string, body: Buffer, options?: PutOptions): Promise<CreateResult>;
+  putIfAbsent(key: string, body: Buffer, options?: CreateOptions): Promise<CreateResult>;
   /**
    * Overwrite the object only while it is still the version head() tagged `etag`: the repair of a
    * damaged object must not overwrite a good copy another writer stored meanwhile. Atomic on stores

@@ -1,6 +1,6 @@
 // Archiving one WAL file, the body of archive_command. PostgreSQL trusts exit 0 to mean the file is
-// safe, so success is returned only after the store accepted the bytes against their MD5 and a HEAD
-// found the metadata kept. An existing valid object of the same name is never overwritten: the same
+// safe, so success is returned only after the store accepted the bytes against their MD5 (and a HEAD
+// found the metadata kept: see read-back.ts for how often). An existing valid object of the same name is never overwritten: the same
 // content is a harmless re-archive (PostgreSQL repeats itself after a crash), other content is refused.
 // An existing object that fails its own checksum (a cut-off upload) is replaced, conditionally.
 import { createHash } from 'node:crypto';
@@ -13,9 +13,10 @@ import { ArchiveDuplicateError, IntegrityError, StorageError, UsageError } from 
 import type { Logger } from '../log/logger.js';
 import { walKey } from '../repo/layout.js';
 import { ensureWriter } from '../repo/locations.js';
-import { ensureStamp, stampIdentityOf } from '../repo/stamp.js';
+import { stampIdentityOf } from '../repo/stamp.js';
 import { getBuffer, type Storage } from '../storage/storage.js';
 import { findArchivedWal } from './archived-wal.js';
+import { ALWAYS_READ_BACK, type ReadBackPolicy } from './read-back.js';
 import { checkWalContent } from './wal-content.js';
 import { parseWalFileName } from './wal-file-name.js';
 
@@ -29,8 +30,13 @@ export interface WalPushContext {
   cluster: ClusterFiles;
   compression: WriteMethod;
   log: Logger;
-  /** the daemon checked this location at start and re-checks it periodically, not per segment */
+  /**
+   * The daemon checked the stamp and this location at start and re-checks them on a timer (and stops
+   * serving on a mismatch): a segment then costs no stamp read.
+   */
   locationChecked?: boolean;
+  /** when to read an upload back (default: every time) */
+  readBack?: ReadBackPolicy;
 }
 
 export type WalPushOutcome =
@@ -138,13 +144,15 @@ function walMetadata(ctx: WalPushContext, fileName: string, data: Buffer, rawSha
  * The bytes were checked by the store (Content-MD5) or by their ETag; the HEAD checks what no body
  * checksum covers: that the store kept the metadata wal-fetch verifies against.
  */
-async function readBack(ctx: WalPushContext, key: string, storedSize: number, rawSha: string): Promise<void> {
+async function readBack(ctx: WalPushContext, key: string, storedSize: number, rawSha: string, policy: ReadBackPolicy = ALWAYS_READ_BACK): Promise<void> {
+  if (!policy.due()) return;
   const check = await ctx.storage.head(key);
   if (!check || check.size !== storedSize || check.metadata?.[META_SHA256] !== rawSha) {
     throw new IntegrityError(`${ctx.storage.location}/${key} did not read back as written (size ${check?.size ?? 'none'}, expected ${storedSize})`, {
       hint: 'the storage did not keep what it acknowledged; PostgreSQL will retry this file',
     });
   }
+  policy.passed();
 }
 
 export async function pushWalFile(ctx: WalPushContext, path: string): Promise<WalPushOutcome> {
@@ -163,16 +171,18 @@ export async function pushWalFile(ctx: WalPushContext, path: string): Promise<Wa
   const rawSha = sha256(data);
   // Nothing is written to a repository stamped by another cluster, nor from a location (a restored
   // copy elsewhere) that is not registered to write into it (exit 4).
-  await (ctx.locationChecked ? ensureStamp : ensureWriter)(ctx.storage, stampIdentityOf(ctx.cluster));
+  if (!ctx.locationChecked) await ensureWriter(ctx.storage, stampIdentityOf(ctx.cluster));
 
   const existing = (await findArchivedWal(ctx.storage, fileName))[0];
   if (existing) return compareWithArchived(ctx, fileName, data, rawSha, existing.key, existing.method);
 
   const stored = await compressing;
   const key = walKey(fileName, EXTENSIONS[ctx.compression]);
-  const created = await ctx.storage.putIfAbsent(key, stored, { metadata: walMetadata(ctx, fileName, data, rawSha) });
+  // The listing just found no variant: the conditional PUT alone closes the race (where the store
+  // honours it), so no HEAD before it. Through the daemon a segment is a LIST and a PUT.
+  const created = await ctx.storage.putIfAbsent(key, stored, { metadata: walMetadata(ctx, fileName, data, rawSha), checkedAbsent: true });
   if (created === 'exists') return compareWithArchived(ctx, fileName, data, rawSha, key, ctx.compression);
-  await readBack(ctx, key, stored.length, rawSha);
+  await readBack(ctx, key, stored.length, rawSha, ctx.readBack);
   ctx.log.debug({ segment: fileName, key, size: data.length, storedSize: stored.length }, 'archived');
   return { status: 'archived', key, size: data.length, storedSize: stored.length };
 }
