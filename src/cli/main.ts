@@ -166,6 +166,11 @@ const COMMANDS: CommandDefinition[] = [
     describe: 'show which cluster the repository belongs to (its pgward.json stamp)',
     load: async () => (await import('./commands/repo-info.js')).repoInfoCommand.handler,
   },
+  {
+    command: 'version',
+    describe: 'print the version, and with --json the Node.js, platform and build details a bug report needs',
+    load: async () => (await import('./commands/version.js')).versionCommand.handler,
+  },
 ];
 
 function globalOptions(cli: Argv): Argv {
@@ -217,7 +222,7 @@ async function runWithYargs(argv: string[]): Promise<void> {
     // The version is the one sentinels and stamps record (a unit test keeps it equal to package.json).
     .version('version', 'print the version of pgward', `pgward ${PGWARD_VERSION}`)
     .alias('version', 'V')
-    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .wrap(Math.min(110, process.stdout.columns ?? (Number(process.env['COLUMNS']) || 100)))
     .fail((message, err) => {
       throw err ?? new UsageError(message ?? 'invalid command line', { hint: 'pgward --help lists the commands and options' });
     });
