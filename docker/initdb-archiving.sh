@@ -7,5 +7,5 @@ conf=${PGWARD_CONFIG_FILE:-/etc/pgward/pgward.conf}
 pgward=${PGWARD_COMMAND:-pgward}
 psql -v ON_ERROR_STOP=1 --no-psqlrc --username "${POSTGRES_USER:-postgres}" --dbname postgres \
   -c "ALTER SYSTEM SET archive_mode = on" \
-  -c "ALTER SYSTEM SET archive_command = '$pgward --config $conf wal-push %p'" \
-  -c "ALTER SYSTEM SET restore_command = '$pgward --config $conf wal-fetch %f %p'"
+  -c "ALTER SYSTEM SET archive_command = '$pgward wal-push %p --config $conf'" \
+  -c "ALTER SYSTEM SET restore_command = '$pgward wal-fetch %f %p --config $conf'"

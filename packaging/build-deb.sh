@@ -7,10 +7,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 out=$(realpath -m "${1:-dist/package}")
-version=$(node -p "require('./package.json').version")
-arch=$(dpkg --print-architecture)
-runtime=$repo/node_modules/node/bin/node
+# PGWARD_PACKAGE_NODE: another official Node.js >= 22 binary (the demo images use their build stage's).
+# The generators below run on it too: the host's node may be too old to run pgward.
+runtime=${PGWARD_PACKAGE_NODE:-$repo/node_modules/node/bin/node}
 [[ -x $runtime ]] || { echo "package: $runtime is missing: run npm ci first" >&2; exit 1; }
+version=$("$runtime" -p "require('./package.json').version")
+arch=$(dpkg --print-architecture)
 [[ -f dist/src/cli/main.js ]] || { echo "package: dist/ is missing: run npm run build first" >&2; exit 1; }
 
 stage=$(mktemp -d "${TMPDIR:-/tmp}/pgward-deb.XXXXXX")
@@ -40,11 +42,11 @@ find "$lib/node_modules/@antoniomuso" -maxdepth 1 -name 'lz4-napi-*' ! -name "lz
 # What only a library's developers use goes: tests, docs, source maps, type declarations, VCS files,
 # and the prebuilt binaries of other platforms (the bare-* modules carry builds for the Bare runtime of
 # every platform; under Node.js they are never loaded).
-find "$lib/node_modules" -type d \( -name test -o -name tests -o -name __tests__ -o -name docs -o -name example -o -name examples -o -name .github \) -prune -exec rm -rf {} +
+find "$lib/node_modules" -type d \( -name test -o -name tests -o -name __tests__ -o -name docs -o -name example -o -name examples -o -name .github -o -name .husky \) -prune -exec rm -rf {} +
 find "$lib/node_modules" -type f \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -name '*.ts' -o -name '*.html' \
   -o -name '*.md' -o -name '.npmignore' -o -name '.git*' -o -name '.eslintrc*' -o -name '.travis.yml' -o -name '.editorconfig' -o -name '.prettierrc*' \) -delete
 find "$lib/node_modules" -type d -path '*/prebuilds/*' ! -name linux-x64 -prune -exec rm -rf {} +
-find "$lib/node_modules" -type f \( -name '*.node' -o -name '*.bare' \) -exec strip --strip-unneeded {} +
+find "$lib/node_modules" -type f \( -name '*.node' -o -name '*.bare' \) -exec strip --strip-unneeded --remove-section=.comment {} +
 # Executable bits only where the file is a program (npm leaves some on plain modules and JSON).
 find "$lib/node_modules" -type f -perm /111 ! -name '*.node' ! -name '*.bare' | while read -r file; do
   [[ $(head -c2 "$file") == '#!' ]] || chmod a-x "$file"
@@ -55,13 +57,13 @@ find "$lib/node_modules" -type d -empty -delete
 # an official nodejs.org Linux build, stripped as Debian ships binaries (127 MB become 109 MB; what is
 # lost is native symbol names in post-mortem stack traces, which Debian's own nodejs lacks too).
 install -m 0755 "$runtime" "$lib/node/bin/node"
-strip --strip-unneeded "$lib/node/bin/node"
+strip --strip-unneeded --remove-section=.comment "$lib/node/bin/node"
 
 # The per-segment client, with the package's own runtime and launcher as its fallback, built with
 # Debian's hardening flags.
 CFLAGS="$(dpkg-buildflags --get CFLAGS) $(dpkg-buildflags --get CPPFLAGS)" LDFLAGS="$(dpkg-buildflags --get LDFLAGS)" \
   bash native/build.sh "$lib/dist/native/pgward-wal" /usr/lib/pgward/node/bin/node /usr/lib/pgward/bin/pgward.js
-strip --strip-unneeded "$lib/dist/native/pgward-wal"
+strip --strip-unneeded --remove-section=.comment "$lib/dist/native/pgward-wal"
 
 install -m 0755 packaging/pgward.sh "$root/usr/bin/pgward"
 
@@ -73,9 +75,9 @@ for unit in systemd/*.service systemd/*.timer; do
 done
 install -m 0644 packaging/tmpfiles.conf "$root/usr/lib/tmpfiles.d/pgward.conf"
 
-node dist/packaging/example-config.js "$root/etc/pgward/pgward.conf"
+"$runtime" dist/packaging/example-config.js "$root/etc/pgward/pgward.conf"
 chmod 0644 "$root/etc/pgward/pgward.conf"
-node dist/packaging/man-page.js "$stage/pgward.1" "$(date -u +%Y-%m-%d)"
+"$runtime" dist/packaging/man-page.js "$stage/pgward.1" "$(date -u +%Y-%m-%d)"
 gzip -9n <"$stage/pgward.1" >"$root/usr/share/man/man1/pgward.1.gz"
 
 install -m 0644 README.md "$doc/README.md"
