@@ -59,7 +59,7 @@ export function manPage(date: string): string {
   const shown = new Set(mainHelp.split('\n').filter((line) => line.trim() !== ''));
   for (const name of commands) {
     const own = help([name]).split('\n').filter((line) => !shown.has(line));
-    lines.push(`.SS ${name}`, ...verbatim(own.join('\n').replace(/\n{3,}/g, '\n\n')));
+    lines.push(`.SS ${roff(name)}`, ...verbatim(own.join('\n').replace(/\n{3,}/g, '\n\n')));
   }
   lines.push(...section('ENVIRONMENT', [roff('Every setting may come from the command line (where it has a flag), the environment, a config file of KEY=VALUE lines (--config, default /etc/pgward/pgward.conf) or a wal-e envdir (--envdir). Of several names, the first given wins.')]));
   for (const definition of Object.values(SETTINGS)) {

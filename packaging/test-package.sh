@@ -102,7 +102,16 @@ grep -q "serving cluster" "$work/daemon.log"
 kill "$daemon_pid"
 wait "$daemon_pid" || true
 daemon_pid=
-grep -q "daemon stopped" "$work/daemon.log"
+# archive_command reached it (pgward-wal's request, answered by the daemon), not only its uploads ahead.
+served=$(grep -o '"served":[0-9]*' "$work/daemon.log" | cut -d: -f2)
+echo "the daemon answered $served archive_command requests"
+((served > 0))
+
+step "reinstalling (an upgrade's path) keeps the administrator's configuration"
+echo '# changed by the administrator' >>/etc/pgward/pgward.conf
+dpkg -i "$deb" >/dev/null
+grep -q 'changed by the administrator' /etc/pgward/pgward.conf
+pgward --version >/dev/null
 
 step "systemd-analyze verify on the installed units"
 units=$work/units
