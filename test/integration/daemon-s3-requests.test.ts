@@ -6,10 +6,10 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
-import { archiveSettings, switchWal, waitArchived, writePgwardConfig } from '../harness/archiving.js';
-import { daemonSocketPath, startDaemon, type TestDaemon } from '../harness/daemon.js';
+import { switchWal, waitArchived, writePgwardConfig } from '../harness/archiving.js';
+import { archivingClusterWithDaemon, startDaemon, type TestDaemon } from '../harness/daemon.js';
 import { listKeys } from '../harness/s3-client.js';
-import { createCluster, type TestCluster } from '../harness/postgres.js';
+import type { TestCluster } from '../harness/postgres.js';
 import { startS3FaultProxy, type S3FaultProxy } from '../harness/s3-fault-proxy.js';
 import { startS3rver, type TestS3Server } from '../harness/s3rver.js';
 
@@ -26,12 +26,9 @@ beforeAll(async () => {
   s3 = await startS3rver();
   await s3.createBucket(BUCKET);
   proxy = await startS3FaultProxy(s3.endpoint, { seed: 12 });
-  socket = daemonSocketPath('reqcount-sock-');
-  settings = { ...proxy.env(s3.env(BUCKET, PREFIX)), PGWARD_DAEMON_SOCKET: socket };
   // The timer is out of the way here: every request counted below is a segment's.
-  const configFile = writePgwardConfig({ ...settings, PGWARD_DAEMON_RECHECK_INTERVAL: '3600' });
-  cluster = await createCluster({ version: '15', extraConfig: archiveSettings(configFile) });
-  daemon = await startDaemon(cluster.dataDirectory, configFile, socket);
+  ({ cluster, daemon, socket } = await archivingClusterWithDaemon({ ...proxy.env(s3.env(BUCKET, PREFIX)), PGWARD_DAEMON_RECHECK_INTERVAL: '3600' }, 'reqcount-sock-'));
+  settings = { ...proxy.env(s3.env(BUCKET, PREFIX)), PGWARD_DAEMON_SOCKET: socket };
 }, 60_000);
 
 afterAll(async () => {
