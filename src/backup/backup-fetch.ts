@@ -16,6 +16,7 @@ import { currentHost, registerLocation } from '../repo/locations.js';
 import { readManifest } from './catalog.js';
 import { extractPartition, type Owner } from './extract.js';
 import { BufferReleaser } from './memory.js';
+import { RestoreWriter } from './restore-writer.js';
 import type { BackupManifest, BackupSentinel } from './manifest.js';
 import { checkManifest } from './record-check.js';
 import { chooseLocations, remapHint } from './tablespace-locations.js';
@@ -131,6 +132,7 @@ async function restoreInto(options: BackupFetchOptions, manifest: BackupManifest
   const releaser = new BufferReleaser();
   const total = manifest.files.reduce((sum, f) => sum + f.size, 0);
   const progress = new ProgressReporter(log, total);
+  const writer = new RestoreWriter(options.owner);
   progress.start(options.progressIntervalMs);
   log.info({ phase: 'restoring', backup: sentinel.name, partitions: manifest.partitions.length, bytesTotal: total, target }, `restoring ${sentinel.name} (${formatBytes(total)}) into ${target}`);
   try {
@@ -138,10 +140,11 @@ async function restoreInto(options: BackupFetchOptions, manifest: BackupManifest
       const where = `${storage.location}/${partition.key}`;
       const body = await storage.get(partition.key);
       if (!body) throw new IntegrityError(`${where} is missing`, { hint: 'the backup is incomplete; use another backup' });
-      await extractPartition(body, partition, method, { destinationOf, files, restored, owner: options.owner, releaser, onBytes: (n) => progress.add(n) }, where);
+      await extractPartition(body, partition, method, { writer, destinationOf, files, restored, releaser, onBytes: (n) => progress.add(n) }, where);
     });
   } finally {
     progress.stop();
+    await writer.close();
   }
   const missing = manifest.files.filter((f) => !restored.has(f.name));
   if (missing.length) {

@@ -4,8 +4,6 @@
 // can pass through a link: containment is then a matter of the entry's name alone. A failure is classified by where it happened, not by its text: writing
 // the target is a RestoreTargetError, reading the stored object a StorageError, and only a checksum,
 // decoding or manifest mismatch an IntegrityError (which tells the operator the backup is bad).
-import { chmod, lchown, mkdir, utimes } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { PassThrough, type Readable } from 'node:stream';
 import { HashCounter } from '../codec/hash-counter.js';
@@ -14,9 +12,8 @@ import { decompressionStream } from '../codec/streams.js';
 import type { ReadMethod } from '../codec/compression.js';
 import { IntegrityError, PgwardError, RestoreTargetError, StorageError } from '../errors/errors.js';
 import type { ManifestFile, ManifestPartition } from './manifest.js';
-import { onTarget } from './restore-target.js';
-import { TargetFile } from './target-file.js';
 import type { BufferReleaser } from './memory.js';
+import type { RestoreWriter } from './restore-writer.js';
 
 export interface Owner {
   uid: number;
@@ -24,23 +21,16 @@ export interface Owner {
 }
 
 export interface ExtractContext {
+  writer: RestoreWriter;
   releaser?: BufferReleaser;
   /** maps a tar entry name to where it goes (data directory or a tablespace); throws for a name that climbs out */
   destinationOf(name: string): { path: string; root: string };
   files: Map<string, ManifestFile>;
   restored: Set<string>;
-  owner?: Owner;
   onBytes?: (bytes: number) => void;
 }
 
-async function ensureParent(path: string, owner: Owner | undefined): Promise<void> {
-  const created = await onTarget(dirname(path), () => mkdir(dirname(path), { recursive: true, mode: 0o700 }));
-  if (created && owner) {
-    for (let dir = dirname(path); dir.length >= created.length; dir = dirname(dir)) await onTarget(dir, () => lchown(dir, owner.uid, owner.gid));
-  }
-}
-
-async function writeEntry(header: tar.Header, body: Readable, ctx: ExtractContext, where: string, stopped: AbortSignal): Promise<void> {
+async function writeEntry(header: tar.Header, body: Readable, ctx: ExtractContext, where: string, stopped: AbortSignal, background: (finishing: Promise<void>) => void): Promise<void> {
   // Links and special files are never created from a tar: a link planted by one entry would let a
   // later entry write or chmod through it, outside the target. The only links a data directory needs
   // (pg_tblspc/<oid>) are made by backup-fetch itself from the checked manifest, after extraction.
@@ -52,40 +42,40 @@ async function writeEntry(header: tar.Header, body: Readable, ctx: ExtractContex
   }
   const { path } = ctx.destinationOf(header.name);
   if (header.type === 'directory') {
-    await onTarget(path, async () => {
-      await mkdir(path, { recursive: true, mode: 0o700 });
-      await chmod(path, (header.mode ?? 0o700) & 0o777);
-      if (ctx.owner) await lchown(path, ctx.owner.uid, ctx.owner.gid);
-    });
+    await ctx.writer.makeDirectory(path, header.mode ?? 0o700);
     body.resume();
     return;
   }
   const expected = ctx.files.get(header.name);
   if (!expected) throw new IntegrityError(`${where} holds ${header.name}, which the manifest does not list`, { hint: 'the backup is damaged or was altered' });
-  await ensureParent(path, ctx.owner);
+  await ctx.writer.ensureParent(path);
   // The extractor may have been destroyed while the parent was made: then open nothing.
   stopped.throwIfAborted();
-  const tap = new HashCounter({
-    onChunk: (bytes) => {
-      ctx.onBytes?.(bytes);
-      ctx.releaser?.add(bytes);
-    },
-  });
-  // TargetFile types its own failures; an upstream failure reaches here as it was. The entry is a
-  // streamx stream, which stream.pipeline cannot see close if it closed before the pipeline was made
-  // (the extractor destroyed between the entry and here): `stopped` settles the pipeline then, and
-  // destroys the TargetFile, which closes its descriptor.
-  await pipeline(body, tap, new TargetFile(path, expected.mode & 0o777), { signal: stopped });
-  if (tap.bytes !== expected.size || tap.digest() !== expected.sha256) {
-    throw new IntegrityError(`${header.name} restored from ${where} does not match the manifest (size ${tap.bytes}, expected ${expected.size}, or its sha256)`, {
-      hint: 'the backup is damaged; use another backup',
-    });
+  const file = await ctx.writer.create(path, expected.mode & 0o777);
+  try {
+    // An entry destroyed before its end (the extractor failed) rejects here; one cut short would
+    // otherwise look like a file that does not match the manifest.
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      await file.write(chunk);
+      ctx.onBytes?.(chunk.length);
+      ctx.releaser?.add(chunk.length);
+    }
+    stopped.throwIfAborted();
+  } catch (err) {
+    background(file.abandon());
+    throw err;
   }
-  await onTarget(path, async () => {
-    if (ctx.owner) await lchown(path, ctx.owner.uid, ctx.owner.gid);
-    await utimes(path, new Date(), new Date(expected.mtime));
-  });
-  ctx.restored.add(header.name);
+  // Finished in the background (writes, owner, mtime, close, digest) while the next entry is read.
+  background(
+    file.finish(new Date(expected.mtime)).then(({ bytes, sha256 }) => {
+      if (bytes !== expected.size || sha256 !== expected.sha256) {
+        throw new IntegrityError(`${header.name} restored from ${where} does not match the manifest (size ${bytes}, expected ${expected.size}, or its sha256)`, {
+          hint: 'the backup is damaged; use another backup',
+        });
+      }
+      ctx.restored.add(header.name);
+    }),
+  );
 }
 
 /**
@@ -125,8 +115,24 @@ export async function extractPartition(stored: Readable, partition: ManifestPart
   extract.once('close', () => {
     if (!finished) stop.abort(new Error(`extraction of ${where} stopped`));
   });
+  // Files finishing in the background; a failed one stops the extraction at its next entry.
+  const finishing: Array<Promise<void>> = [];
+  let finishFailure: unknown;
+  const background = (started: Promise<void>): void => {
+    finishing.push(started);
+    started.catch((err: unknown) => (finishFailure ??= err));
+  };
   const entries = (async () => {
-    for await (const entry of extract) await writeEntry(entry.header, entry as unknown as Readable, ctx, where, stop.signal).catch((err: unknown) => collision(err, entry.header.name, where));
+    try {
+      for await (const entry of extract) {
+        if (finishFailure !== undefined) throw finishFailure;
+        await writeEntry(entry.header, entry as unknown as Readable, ctx, where, stop.signal, background).catch((err: unknown) => collision(err, entry.header.name, where));
+      }
+    } finally {
+      // Nothing is left writing when the extraction reports, so a failed restore can remove it all.
+      await Promise.allSettled(finishing);
+    }
+    if (finishFailure !== undefined) throw finishFailure;
   })();
   const piped = pipeline(gate, tap, decompressionStream(method), extract as unknown as NodeJS.WritableStream);
   // Both settle: a failed write ends the loop, which destroys the extractor and so the pipeline; a

@@ -1,0 +1,236 @@
+// Writing restored files with both cores. The main thread parses the tar stream and copies each
+// file's bytes into a shared ring (byte-ring.ts); from there the thread pool writes them with
+// positional writes and the hashing thread (hash-worker.ts) computes the file's sha256, while the
+// main thread already parses the next entry. A file is finished (written, owned, timed, closed and
+// its digest known) in the background; the extraction waits for all of them before it reports.
+// Before this, every file was written and closed before the next entry was read, and the main
+// thread hashed every byte: the restore ran on one core and waited on each file's round trips.
+import { chmod, lchown, mkdir, open, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { InternalError } from '../errors/errors.js';
+import { ByteRing, type RingRegion } from './byte-ring.js';
+import type { HashReply, HashRequest } from './hash-protocol.js';
+import { onTarget, targetError, type DirectoryOwner } from './restore-target.js';
+
+/** The ring: enough for the thread pool's writes and the hashing thread to run behind the parser. */
+const RING_BYTES = 16 * 1024 * 1024;
+/** A file's bytes go out in writes and hash updates of up to this size (fewer round trips). */
+const REGION_BYTES = 1024 * 1024;
+/** Files being finished in the background at once (each holds a descriptor). */
+const OPEN_FILES = 64;
+
+interface Pending<T> {
+  resolve: (value: T) => void;
+  reject: (err: unknown) => void;
+}
+
+export class RestoreWriter {
+  readonly ring = new ByteRing(RING_BYTES);
+  private readonly worker: Worker;
+  private readonly regions = new Map<number, RingRegion>();
+  private readonly digests = new Map<number, Pending<string>>();
+  private nextId = 1;
+  private workerFailure?: Error;
+  private openFiles = 0;
+  private slotWaiting: Array<() => void> = [];
+  /** directories known to exist: a file's parent is made once, not once per file */
+  private readonly directories = new Set<string>();
+
+  constructor(readonly owner: DirectoryOwner | undefined) {
+    // The hashing thread allocates almost nothing: small heaps keep its memory small.
+    this.worker = new Worker(new URL('./hash-worker.js', import.meta.url), { workerData: this.ring.shared, resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 } });
+    this.worker.on('message', (reply: HashReply) => this.onReply(reply));
+    this.worker.on('error', (err) => this.failWorker(err));
+    this.worker.on('exit', (code) => this.failWorker(new Error(`the restore's hashing thread exited with status ${code}`)));
+  }
+
+  private onReply(reply: HashReply): void {
+    if (reply.kind === 'hashed') {
+      const region = this.regions.get(reply.region);
+      this.regions.delete(reply.region);
+      if (region) this.ring.release(region);
+      return;
+    }
+    const pending = this.digests.get(reply.file);
+    this.digests.delete(reply.file);
+    pending?.resolve(reply.sha256);
+  }
+
+  private failWorker(err: Error): void {
+    if (this.workerFailure) return;
+    this.workerFailure = new InternalError(`restore: ${err.message}`, { cause: err });
+    this.ring.fail(this.workerFailure);
+    for (const pending of this.digests.values()) pending.reject(this.workerFailure);
+    this.digests.clear();
+  }
+
+  /** Sends a region to the hashing thread; it releases its use of the region when done. */
+  hash(file: number, region: RingRegion): void {
+    if (this.workerFailure) throw this.workerFailure;
+    const id = this.nextId++;
+    this.regions.set(id, region);
+    this.worker.postMessage({ kind: 'update', file, region: id, start: region.start, length: region.length } satisfies HashRequest);
+  }
+
+  /** The sha256 of everything hashed for `file`, once the hashing thread has caught up. */
+  digest(file: number): Promise<string> {
+    if (this.workerFailure) return Promise.reject(this.workerFailure);
+    return new Promise((resolve, reject) => {
+      this.digests.set(file, { resolve, reject });
+      this.worker.postMessage({ kind: 'digest', file } satisfies HashRequest);
+    });
+  }
+
+  /** Makes a file's parent directories (0700, handed to the owner) unless they are known to exist. */
+  async ensureParent(path: string): Promise<void> {
+    const parent = dirname(path);
+    if (this.directories.has(parent)) return;
+    const created = await onTarget(parent, () => mkdir(parent, { recursive: true, mode: 0o700 }));
+    if (created && this.owner) {
+      for (let dir = parent; dir.length >= created.length; dir = dirname(dir)) await onTarget(dir, () => lchown(dir, this.owner!.uid, this.owner!.gid));
+    }
+    this.directories.add(parent);
+  }
+
+  /** A directory entry of the backup: made with its mode and owner. */
+  async makeDirectory(path: string, mode: number): Promise<void> {
+    await onTarget(path, async () => {
+      await mkdir(path, { recursive: true, mode: 0o700 });
+      await chmod(path, mode & 0o777);
+      if (this.owner) await lchown(path, this.owner.uid, this.owner.gid);
+    });
+    this.directories.add(path);
+  }
+
+  /** Opens a new file of the target ('wx': never through or over an existing entry). */
+  async create(path: string, mode: number): Promise<RestoreFile> {
+    while (this.openFiles >= OPEN_FILES) await new Promise<void>((resolve) => this.slotWaiting.push(resolve));
+    this.openFiles++;
+    try {
+      const handle = await onTarget(path, () => open(path, 'wx', mode));
+      return new RestoreFile(this, this.nextId++, path, handle);
+    } catch (err) {
+      this.closed();
+      throw err;
+    }
+  }
+
+  /** A file's descriptor was closed. */
+  closed(): void {
+    this.openFiles--;
+    this.slotWaiting.shift()?.();
+  }
+
+  async close(): Promise<void> {
+    this.worker.removeAllListeners('exit');
+    await this.worker.terminate();
+  }
+}
+
+async function writeFully(handle: FileHandle, ring: Buffer, region: RingRegion, position: number): Promise<void> {
+  for (let done = 0; done < region.length; ) {
+    const { bytesWritten } = await handle.write(ring, region.start + done, region.length - done, position + done);
+    if (bytesWritten === 0) throw Object.assign(new Error('write wrote nothing'), { code: 'EIO' });
+    done += bytesWritten;
+  }
+}
+
+export class RestoreFile {
+  bytes = 0;
+  private region?: RingRegion;
+  /** where in the file the region being filled starts */
+  private regionAt = 0;
+  private readonly writes: Array<Promise<void>> = [];
+  private failure?: unknown;
+
+  constructor(
+    private readonly writer: RestoreWriter,
+    private readonly id: number,
+    readonly path: string,
+    private readonly handle: FileHandle,
+  ) {}
+
+  /** Copies `chunk` into the ring; waits only while the ring is full. Throws once a write failed. */
+  async write(chunk: Buffer): Promise<void> {
+    const ring = this.writer.ring;
+    for (let offset = 0; offset < chunk.length; ) {
+      if (this.failure) throw this.failure;
+      const piece = Math.min(chunk.length - offset, REGION_BYTES);
+      if (this.region && ring.grow(this.region, piece)) {
+        chunk.copy(ring.bytes, this.region.start + this.region.length - piece, offset, offset + piece);
+      } else {
+        this.flush();
+        this.region = await ring.reserve(piece, 2);
+        this.regionAt = this.bytes;
+        chunk.copy(ring.bytes, this.region.start, offset, offset + piece);
+      }
+      offset += piece;
+      this.bytes += piece;
+      if (this.region.length >= REGION_BYTES) this.flush();
+    }
+  }
+
+  /** Hands the region being filled to the thread pool (a write) and the hashing thread. */
+  private flush(): void {
+    const region = this.region;
+    if (!region) return;
+    this.region = undefined;
+    this.writer.hash(this.id, region);
+    const write = writeFully(this.handle, this.writer.ring.bytes, region, this.regionAt).then(
+      () => this.writer.ring.release(region),
+      (err: unknown) => {
+        this.writer.ring.release(region);
+        this.failure ??= targetError(this.path, err);
+        throw this.failure;
+      },
+    );
+    write.catch(() => undefined);
+    this.writes.push(write);
+  }
+
+  /** Waits for every write, sets owner and mtime, closes; the file's size and sha256. */
+  async finish(mtime: Date): Promise<{ bytes: number; sha256: string }> {
+    let sha256: Promise<string> | undefined;
+    let failure: unknown;
+    try {
+      this.flush();
+      sha256 = this.writer.digest(this.id);
+      sha256.catch(() => undefined);
+      await Promise.all(this.writes);
+      const owner = this.writer.owner;
+      await onTarget(this.path, async () => {
+        if (owner) await this.handle.chown(owner.uid, owner.gid);
+        await this.handle.utimes(new Date(), mtime);
+      });
+    } catch (err) {
+      failure = err;
+    }
+    failure = await this.close(failure);
+    if (failure !== undefined) throw failure;
+    return { bytes: this.bytes, sha256: await sha256! };
+  }
+
+  /** The extraction stopped in this file: its writes settle and its descriptor is closed. */
+  async abandon(): Promise<void> {
+    if (this.region) {
+      // Never sent to a user: both of its uses end here.
+      this.writer.ring.release(this.region);
+      this.writer.ring.release(this.region);
+      this.region = undefined;
+    }
+    await Promise.allSettled(this.writes);
+    await this.close(undefined);
+  }
+
+  private async close(failure: unknown): Promise<unknown> {
+    try {
+      await this.handle.close();
+    } catch (err) {
+      failure ??= targetError(this.path, err);
+    } finally {
+      this.writer.closed();
+    }
+    return failure;
+  }
+}
