@@ -65,7 +65,7 @@ async function writeEntry(header: tar.Header, body: Readable, ctx: ExtractContex
     background(file.abandon());
     throw err;
   }
-  // Finished in the background (writes, owner, mtime, close, digest) while the next entry is read.
+  // Finished in the background (open, writes, owner, mtime, close, digest) while the next entry is read.
   background(
     file.finish(new Date(expected.mtime)).then(({ bytes, sha256 }) => {
       if (bytes !== expected.size || sha256 !== expected.sha256) {
@@ -74,7 +74,7 @@ async function writeEntry(header: tar.Header, body: Readable, ctx: ExtractContex
         });
       }
       ctx.restored.add(header.name);
-    }),
+    }, (err: unknown) => collision(err, header.name, where)),
   );
 }
 

@@ -18,7 +18,7 @@ const RING_BYTES = 16 * 1024 * 1024;
 /** A file's bytes go out in writes and hash updates of up to this size (fewer round trips). */
 const REGION_BYTES = 1024 * 1024;
 /** Files being finished in the background at once (each holds a descriptor). */
-const OPEN_FILES = 64;
+const OPEN_FILES = 128;
 
 interface Pending<T> {
   resolve: (value: T) => void;
@@ -103,17 +103,17 @@ export class RestoreWriter {
     this.directories.add(path);
   }
 
-  /** Opens a new file of the target ('wx': never through or over an existing entry). */
+  /**
+   * A new file of the target, opened 'wx' (never through or over an existing entry). The open is not
+   * waited for: on a busy thread pool it queues behind writes, and the parser would stall on it; its
+   * failure comes out of the file's first write or finish().
+   */
   async create(path: string, mode: number): Promise<RestoreFile> {
     while (this.openFiles >= OPEN_FILES) await new Promise<void>((resolve) => this.slotWaiting.push(resolve));
     this.openFiles++;
-    try {
-      const handle = await onTarget(path, () => open(path, 'wx', mode));
-      return new RestoreFile(this, this.nextId++, path, handle);
-    } catch (err) {
-      this.closed();
-      throw err;
-    }
+    const opened = onTarget(path, () => open(path, 'wx', mode));
+    opened.catch(() => undefined);
+    return new RestoreFile(this, this.nextId++, path, opened);
   }
 
   /** A file's descriptor was closed. */
@@ -148,8 +148,10 @@ export class RestoreFile {
     private readonly writer: RestoreWriter,
     private readonly id: number,
     readonly path: string,
-    private readonly handle: FileHandle,
-  ) {}
+    private readonly opened: Promise<FileHandle>,
+  ) {
+    opened.catch((err: unknown) => (this.failure ??= err));
+  }
 
   /** Copies `chunk` into the ring; waits only while the ring is full. Throws once a write failed. */
   async write(chunk: Buffer): Promise<void> {
@@ -177,10 +179,12 @@ export class RestoreFile {
     if (!region) return;
     this.region = undefined;
     this.writer.hash(this.id, region);
-    const write = writeFully(this.handle, this.writer.ring.bytes, region, this.regionAt).then(
+    const at = this.regionAt;
+    const write = this.opened.then((handle) => writeFully(handle, this.writer.ring.bytes, region, at)).then(
       () => this.writer.ring.release(region),
       (err: unknown) => {
         this.writer.ring.release(region);
+        // A failed open is already typed; a failed write is typed here.
         this.failure ??= targetError(this.path, err);
         throw this.failure;
       },
@@ -197,11 +201,12 @@ export class RestoreFile {
       this.flush();
       sha256 = this.writer.digest(this.id);
       sha256.catch(() => undefined);
+      const handle = await this.opened;
       await Promise.all(this.writes);
       const owner = this.writer.owner;
       await onTarget(this.path, async () => {
-        if (owner) await this.handle.chown(owner.uid, owner.gid);
-        await this.handle.utimes(new Date(), mtime);
+        if (owner) await handle.chown(owner.uid, owner.gid);
+        await handle.utimes(new Date(), mtime);
       });
     } catch (err) {
       failure = err;
@@ -225,7 +230,9 @@ export class RestoreFile {
 
   private async close(failure: unknown): Promise<unknown> {
     try {
-      await this.handle.close();
+      // A file whose open failed has nothing to close.
+      const handle = await this.opened.catch(() => undefined);
+      await handle?.close();
     } catch (err) {
       failure ??= targetError(this.path, err);
     } finally {
