@@ -36,6 +36,9 @@ async function measure(command: string, env: Record<string, string> = {}, asUser
   mkdirSync(dir, { recursive: true, mode: 0o777 });
   execaSync('chmod', ['1777', dir]);
   const out = join(dir, `time-${Date.now()}`);
+  // What the previous tool left dirty in the page cache is written back now, not during this one's
+  // run (a restore leaves a cluster's worth: the kernel's writeback would bill it to the next tool).
+  await execa('sync');
   const result = await execa('/usr/bin/time', ['-f', '%e %M', '-o', out, 'bash', '-c', command], {
     ...(asUser ? asPostgres : {}),
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/tmp', ...env },
