@@ -41,13 +41,14 @@ export interface BackupFetchOptions {
   log: Logger;
 }
 
-async function runPool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+/** Runs `work` on the items, `limit` at a time; `lane` tells which of the `limit` runners does it. */
+async function runPool<T>(items: T[], limit: number, work: (item: T, lane: number) => Promise<void>): Promise<void> {
   const queue = [...items];
   let failure: unknown;
-  const workers = Array.from({ length: Math.min(limit, queue.length) }, async () => {
+  const workers = Array.from({ length: Math.min(limit, queue.length) }, async (_, lane) => {
     while (queue.length && failure === undefined) {
       try {
-        await work(queue.shift()!);
+        await work(queue.shift()!, lane);
       } catch (err) {
         failure ??= err;
       }
@@ -132,15 +133,15 @@ async function restoreInto(options: BackupFetchOptions, manifest: BackupManifest
   const releaser = new BufferReleaser();
   const total = manifest.files.reduce((sum, f) => sum + f.size, 0);
   const progress = new ProgressReporter(log, total);
-  const writer = new RestoreWriter(options.owner);
+  const writer = new RestoreWriter(options.owner, options.parallel);
   progress.start(options.progressIntervalMs);
   log.info({ phase: 'restoring', backup: sentinel.name, partitions: manifest.partitions.length, bytesTotal: total, target }, `restoring ${sentinel.name} (${formatBytes(total)}) into ${target}`);
   try {
-    await runPool(manifest.partitions, options.parallel, async (partition) => {
+    await runPool(manifest.partitions, options.parallel, async (partition, lane) => {
       const where = `${storage.location}/${partition.key}`;
       const body = await storage.get(partition.key);
       if (!body) throw new IntegrityError(`${where} is missing`, { hint: 'the backup is incomplete; use another backup' });
-      await extractPartition(body, partition, method, { writer, destinationOf, files, restored, releaser, onBytes: (n) => progress.add(n) }, where);
+      await extractPartition(body, partition, method, { writer, lane, destinationOf, files, restored, releaser, onBytes: (n) => progress.add(n) }, where);
     });
   } finally {
     progress.stop();

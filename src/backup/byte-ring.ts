@@ -3,7 +3,9 @@
 // hashing thread reads it for the file's sha256, and the region is free again once every one of its
 // users is done. Memory is the ring's size whatever the backup's size, and nothing is allocated per
 // chunk (buffers the collector frees late were most of a restore's memory). Regions are released in
-// the order they were reserved; a full ring makes the next reservation wait.
+// the order they were reserved; a full ring makes the next reservation wait. Several rings may divide
+// one shared buffer (one per partition being restored, so that one never waits behind another's
+// regions), and the hashing thread then sees them all through that one buffer.
 
 export interface RingRegion {
   start: number;
@@ -15,17 +17,25 @@ export interface RingRegion {
 }
 
 export class ByteRing {
-  readonly shared: SharedArrayBuffer;
+  /** the whole shared buffer: regions' `start` are offsets into it */
   readonly bytes: Buffer;
+  /** where this ring's bytes start in the shared buffer, which several rings may divide */
+  private readonly base: number;
+  /** next free byte, relative to `base` */
   private head = 0;
   private used = 0;
   private readonly live: RingRegion[] = [];
   private waiting: Array<() => void> = [];
   private failure?: Error;
 
-  constructor(readonly size: number) {
-    this.shared = new SharedArrayBuffer(size);
-    this.bytes = Buffer.from(this.shared);
+  constructor(
+    readonly size: number,
+    readonly shared = new SharedArrayBuffer(size),
+    base = 0,
+  ) {
+    if (base < 0 || base + size > shared.byteLength) throw new Error(`ring of ${size} bytes at ${base} outside a buffer of ${shared.byteLength}`);
+    this.bytes = Buffer.from(shared);
+    this.base = base;
   }
 
   /** A region of `length` contiguous bytes with `users` users; waits while the ring is full. */
@@ -38,8 +48,9 @@ export class ByteRing {
         const wraps = this.head + length > this.size;
         const cost = wraps ? length + this.size - this.head : length;
         if (this.used + cost <= this.size) {
-          const region = { start: wraps ? 0 : this.head, length, cost, users };
-          this.head = region.start + length;
+          const at = wraps ? 0 : this.head;
+          const region = { start: this.base + at, length, cost, users };
+          this.head = at + length;
           this.used += cost;
           this.live.push(region);
           return region;

@@ -22,6 +22,8 @@ export interface Owner {
 
 export interface ExtractContext {
   writer: RestoreWriter;
+  /** the writer's ring this extraction copies into (one per partition extracted at once) */
+  lane: number;
   releaser?: BufferReleaser;
   /** maps a tar entry name to where it goes (data directory or a tablespace); throws for a name that climbs out */
   destinationOf(name: string): { path: string; root: string };
@@ -51,7 +53,7 @@ async function writeEntry(header: tar.Header, body: Readable, ctx: ExtractContex
   await ctx.writer.ensureParent(path);
   // The extractor may have been destroyed while the parent was made: then open nothing.
   stopped.throwIfAborted();
-  const file = await ctx.writer.create(path, expected.mode & 0o777);
+  const file = await ctx.writer.create(path, expected.mode & 0o777, ctx.lane);
   try {
     // An entry destroyed before its end (the extractor failed) rejects here; one cut short would
     // otherwise look like a file that does not match the manifest.

@@ -13,8 +13,13 @@ import { ByteRing, type RingRegion } from './byte-ring.js';
 import type { HashReply, HashRequest } from './hash-protocol.js';
 import { onTarget, targetError, type DirectoryOwner } from './restore-target.js';
 
-/** The ring: enough for the thread pool's writes and the hashing thread to run behind the parser. */
-const RING_BYTES = 16 * 1024 * 1024;
+/**
+ * The rings together: enough for the thread pool's writes and the hashing thread to run behind the
+ * parser. Each partition extracted at once has its own ring: with one shared ring, regions are freed
+ * in order, so one partition's writes waited behind the other's and its regions, interleaved with the
+ * other's, could not grow (pgbench scale 100, two partitions: 5.2-6.2 s against 4.3-4.5 s one at a time).
+ */
+const RINGS_BYTES = 16 * 1024 * 1024;
 /** A file's bytes go out in writes and hash updates of up to this size (fewer round trips). */
 const REGION_BYTES = 1024 * 1024;
 /** Files being finished in the background at once (each holds a descriptor). */
@@ -26,9 +31,10 @@ interface Pending<T> {
 }
 
 export class RestoreWriter {
-  readonly ring = new ByteRing(RING_BYTES);
+  /** one ring per partition extracted at once (`lanes`), dividing one shared buffer */
+  readonly rings: ByteRing[];
   private readonly worker: Worker;
-  private readonly regions = new Map<number, RingRegion>();
+  private readonly regions = new Map<number, { ring: ByteRing; region: RingRegion }>();
   private readonly digests = new Map<number, Pending<string>>();
   private nextId = 1;
   private workerFailure?: Error;
@@ -37,9 +43,15 @@ export class RestoreWriter {
   /** directories known to exist: a file's parent is made once, not once per file */
   private readonly directories = new Set<string>();
 
-  constructor(readonly owner: DirectoryOwner | undefined) {
+  constructor(
+    readonly owner: DirectoryOwner | undefined,
+    lanes = 1,
+  ) {
+    const shared = new SharedArrayBuffer(RINGS_BYTES);
+    const size = Math.floor(RINGS_BYTES / lanes);
+    this.rings = Array.from({ length: lanes }, (_, lane) => new ByteRing(size, shared, lane * size));
     // The hashing thread allocates almost nothing: small heaps keep its memory small.
-    this.worker = new Worker(new URL('./hash-worker.js', import.meta.url), { workerData: this.ring.shared, resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 } });
+    this.worker = new Worker(new URL('./hash-worker.js', import.meta.url), { workerData: shared, resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 } });
     this.worker.on('message', (reply: HashReply) => this.onReply(reply));
     this.worker.on('error', (err) => this.failWorker(err));
     this.worker.on('exit', (code) => this.failWorker(new Error(`the restore's hashing thread exited with status ${code}`)));
@@ -47,9 +59,9 @@ export class RestoreWriter {
 
   private onReply(reply: HashReply): void {
     if (reply.kind === 'hashed') {
-      const region = this.regions.get(reply.region);
+      const sent = this.regions.get(reply.region);
       this.regions.delete(reply.region);
-      if (region) this.ring.release(region);
+      sent?.ring.release(sent.region);
       return;
     }
     const pending = this.digests.get(reply.file);
@@ -60,16 +72,16 @@ export class RestoreWriter {
   private failWorker(err: Error): void {
     if (this.workerFailure) return;
     this.workerFailure = new InternalError(`restore: ${err.message}`, { cause: err });
-    this.ring.fail(this.workerFailure);
+    for (const ring of this.rings) ring.fail(this.workerFailure);
     for (const pending of this.digests.values()) pending.reject(this.workerFailure);
     this.digests.clear();
   }
 
   /** Sends a region to the hashing thread; it releases its use of the region when done. */
-  hash(file: number, region: RingRegion): void {
+  hash(file: number, ring: ByteRing, region: RingRegion): void {
     if (this.workerFailure) throw this.workerFailure;
     const id = this.nextId++;
-    this.regions.set(id, region);
+    this.regions.set(id, { ring, region });
     this.worker.postMessage({ kind: 'update', file, region: id, start: region.start, length: region.length } satisfies HashRequest);
   }
 
@@ -108,12 +120,12 @@ export class RestoreWriter {
    * waited for: on a busy thread pool it queues behind writes, and the parser would stall on it; its
    * failure comes out of the file's first write or finish().
    */
-  async create(path: string, mode: number): Promise<RestoreFile> {
+  async create(path: string, mode: number, lane: number): Promise<RestoreFile> {
     while (this.openFiles >= OPEN_FILES) await new Promise<void>((resolve) => this.slotWaiting.push(resolve));
     this.openFiles++;
     const opened = onTarget(path, () => open(path, 'wx', mode));
     opened.catch(() => undefined);
-    return new RestoreFile(this, this.nextId++, path, opened);
+    return new RestoreFile(this, this.rings[lane]!, this.nextId++, path, opened);
   }
 
   /** A file's descriptor was closed. */
@@ -146,6 +158,7 @@ export class RestoreFile {
 
   constructor(
     private readonly writer: RestoreWriter,
+    private readonly ring: ByteRing,
     private readonly id: number,
     readonly path: string,
     private readonly opened: Promise<FileHandle>,
@@ -155,7 +168,7 @@ export class RestoreFile {
 
   /** Copies `chunk` into the ring; waits only while the ring is full. Throws once a write failed. */
   async write(chunk: Buffer): Promise<void> {
-    const ring = this.writer.ring;
+    const ring = this.ring;
     for (let offset = 0; offset < chunk.length; ) {
       if (this.failure) throw this.failure;
       const piece = Math.min(chunk.length - offset, REGION_BYTES);
@@ -178,12 +191,12 @@ export class RestoreFile {
     const region = this.region;
     if (!region) return;
     this.region = undefined;
-    this.writer.hash(this.id, region);
+    this.writer.hash(this.id, this.ring, region);
     const at = this.regionAt;
-    const write = this.opened.then((handle) => writeFully(handle, this.writer.ring.bytes, region, at)).then(
-      () => this.writer.ring.release(region),
+    const write = this.opened.then((handle) => writeFully(handle, this.ring.bytes, region, at)).then(
+      () => this.ring.release(region),
       (err: unknown) => {
-        this.writer.ring.release(region);
+        this.ring.release(region);
         // A failed open is already typed; a failed write is typed here.
         this.failure ??= targetError(this.path, err);
         throw this.failure;
@@ -220,8 +233,8 @@ export class RestoreFile {
   async abandon(): Promise<void> {
     if (this.region) {
       // Never sent to a user: both of its uses end here.
-      this.writer.ring.release(this.region);
-      this.writer.ring.release(this.region);
+      this.ring.release(this.region);
+      this.ring.release(this.region);
       this.region = undefined;
     }
     await Promise.allSettled(this.writes);

@@ -63,3 +63,26 @@ test('releasing a region more often than it has users is a bug', async () => {
   ring.release(a);
   expect(() => ring.release(a)).toThrow(/more often/);
 });
+
+test('rings dividing one buffer hand out regions only inside their own part, and never wait on each other', async () => {
+  const shared = new SharedArrayBuffer(200);
+  const first = new ByteRing(100, shared, 0);
+  const second = new ByteRing(100, shared, 100);
+  expect(() => new ByteRing(100, shared, 150)).toThrow(/outside/);
+  const a = await first.reserve(50, 1);
+  const b = await first.reserve(50, 1);
+  expect([a.start, b.start]).toEqual([0, 50]);
+  // The first ring is full; the second still gives its own bytes at once.
+  expect(await settled(first.reserve(10, 1))).toBe(false);
+  const c = await second.reserve(50, 1);
+  expect(c.start).toBe(100);
+  expect(second.grow(c, 30)).toBe(true);
+  expect(c).toMatchObject({ start: 100, length: 80 });
+  const d = await second.reserve(20, 1);
+  expect(d.start).toBe(180);
+  second.release(c);
+  // Wrapping stays inside the second ring's part.
+  const e = await second.reserve(30, 1);
+  expect(e.start).toBe(100);
+  expect(first.bytes.length).toBe(200);
+});
