@@ -60,7 +60,9 @@ export class Lz4FrameEncoder extends OrderedParallelTransform {
     this.chunks.push(chunk);
     this.buffered += chunk.length;
     if (this.buffered < this.chunkSize) return done();
-    const data = Buffer.concat(this.chunks);
+    // A file's 1 MiB reads mostly arrive alone: compressed as they are, not copied into a new buffer
+    // (nothing writes to a chunk once it is written to the stream).
+    const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
     this.chunks = [];
     this.buffered = 0;
     this.submit(this.compress(data), done);
