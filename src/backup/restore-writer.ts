@@ -7,10 +7,8 @@
 // thread hashed every byte: the restore ran on one core and waited on each file's round trips.
 import { chmod, lchown, mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Worker } from 'node:worker_threads';
-import { InternalError } from '../errors/errors.js';
 import { ByteRing, type RingRegion } from './byte-ring.js';
-import type { HashReply, HashRequest } from './hash-protocol.js';
+import { HashThread } from './hash-thread.js';
 import { onTarget, targetError, type DirectoryOwner } from './restore-target.js';
 
 /**
@@ -25,19 +23,10 @@ const REGION_BYTES = 1024 * 1024;
 /** Files being finished in the background at once (each holds a descriptor). */
 const OPEN_FILES = 128;
 
-interface Pending<T> {
-  resolve: (value: T) => void;
-  reject: (err: unknown) => void;
-}
-
 export class RestoreWriter {
   /** one ring per partition extracted at once (`lanes`), dividing one shared buffer */
   readonly rings: ByteRing[];
-  private readonly worker: Worker;
-  private readonly regions = new Map<number, { ring: ByteRing; region: RingRegion }>();
-  private readonly digests = new Map<number, Pending<string>>();
-  private nextId = 1;
-  private workerFailure?: Error;
+  readonly hashes: HashThread;
   private openFiles = 0;
   private slotWaiting: Array<() => void> = [];
   /** directories known to exist: a file's parent is made once, not once per file */
@@ -50,48 +39,7 @@ export class RestoreWriter {
     const shared = new SharedArrayBuffer(RINGS_BYTES);
     const size = Math.floor(RINGS_BYTES / lanes);
     this.rings = Array.from({ length: lanes }, (_, lane) => new ByteRing(size, shared, lane * size));
-    // The hashing thread allocates almost nothing: small heaps keep its memory small.
-    this.worker = new Worker(new URL('./hash-worker.js', import.meta.url), { workerData: shared, resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 } });
-    this.worker.on('message', (reply: HashReply) => this.onReply(reply));
-    this.worker.on('error', (err) => this.failWorker(err));
-    this.worker.on('exit', (code) => this.failWorker(new Error(`the restore's hashing thread exited with status ${code}`)));
-  }
-
-  private onReply(reply: HashReply): void {
-    if (reply.kind === 'hashed') {
-      const sent = this.regions.get(reply.region);
-      this.regions.delete(reply.region);
-      sent?.ring.release(sent.region);
-      return;
-    }
-    const pending = this.digests.get(reply.file);
-    this.digests.delete(reply.file);
-    pending?.resolve(reply.sha256);
-  }
-
-  private failWorker(err: Error): void {
-    if (this.workerFailure) return;
-    this.workerFailure = new InternalError(`restore: ${err.message}`, { cause: err });
-    for (const ring of this.rings) ring.fail(this.workerFailure);
-    for (const pending of this.digests.values()) pending.reject(this.workerFailure);
-    this.digests.clear();
-  }
-
-  /** Sends a region to the hashing thread; it releases its use of the region when done. */
-  hash(file: number, ring: ByteRing, region: RingRegion): void {
-    if (this.workerFailure) throw this.workerFailure;
-    const id = this.nextId++;
-    this.regions.set(id, { ring, region });
-    this.worker.postMessage({ kind: 'update', file, region: id, start: region.start, length: region.length } satisfies HashRequest);
-  }
-
-  /** The sha256 of everything hashed for `file`, once the hashing thread has caught up. */
-  digest(file: number): Promise<string> {
-    if (this.workerFailure) return Promise.reject(this.workerFailure);
-    return new Promise((resolve, reject) => {
-      this.digests.set(file, { resolve, reject });
-      this.worker.postMessage({ kind: 'digest', file } satisfies HashRequest);
-    });
+    this.hashes = new HashThread(shared, this.rings, 'restore');
   }
 
   /** Makes a file's parent directories (0700, handed to the owner) unless they are known to exist. */
@@ -125,7 +73,7 @@ export class RestoreWriter {
     this.openFiles++;
     const opened = onTarget(path, () => open(path, 'wx', mode));
     opened.catch(() => undefined);
-    return new RestoreFile(this, this.rings[lane]!, this.nextId++, path, opened);
+    return new RestoreFile(this, this.rings[lane]!, this.hashes.newFile(), path, opened);
   }
 
   /** A file's descriptor was closed. */
@@ -134,9 +82,8 @@ export class RestoreWriter {
     this.slotWaiting.shift()?.();
   }
 
-  async close(): Promise<void> {
-    this.worker.removeAllListeners('exit');
-    await this.worker.terminate();
+  close(): Promise<void> {
+    return this.hashes.close();
   }
 }
 
@@ -191,7 +138,7 @@ export class RestoreFile {
     const region = this.region;
     if (!region) return;
     this.region = undefined;
-    this.writer.hash(this.id, this.ring, region);
+    this.writer.hashes.hash(this.id, this.ring, region);
     const at = this.regionAt;
     const write = this.opened.then((handle) => writeFully(handle, this.ring.bytes, region, at)).then(
       () => this.ring.release(region),
@@ -212,7 +159,7 @@ export class RestoreFile {
     let failure: unknown;
     try {
       this.flush();
-      sha256 = this.writer.digest(this.id);
+      sha256 = this.writer.hashes.digest(this.id);
       sha256.catch(() => undefined);
       const handle = await this.opened;
       await Promise.all(this.writes);
