@@ -29,8 +29,9 @@ export class HashThread {
   ) {
     // The hashing thread allocates almost nothing: small heaps keep its memory small.
     this.worker = new Worker(new URL('./hash-worker.js', import.meta.url), { workerData: shared, resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 } });
-    // Never what keeps the process alive: its owner closes it, and a forgotten one must not hang a command.
-    this.worker.unref();
+    // Not unref()'d: while a digest is awaited the worker's reply may be the only thing the event loop
+    // waits for, and an unref()'d worker would let the process exit with the restore unfinished. Its
+    // owner closes it on every path (RestoreWriter.close in backup-fetch's finally).
     this.worker.on('message', (reply: HashReply) => this.onReply(reply));
     this.worker.on('error', (err) => this.fail(err));
     this.worker.on('exit', (code) => this.fail(new Error(`the ${what}'s hashing thread exited with status ${code}`)));
